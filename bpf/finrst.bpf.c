@@ -1,0 +1,1178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * finrst.bpf.c - per-socket teardown aggregation in the kernel.
+ *
+ * The record under construction lives in socket local storage and crosses to
+ * userspace once, when the socket's life ends.  The state machine runs in
+ * tp_btf handlers on sock:inet_sock_set_state, tcp:tcp_send_reset,
+ * tcp:tcp_receive_reset and tcp:tcp_destroy_sock, in every backend.  The
+ * backends differ only in how they learn the *call context* (which local
+ * call is running on which socket, when close() returned, what shutdown()
+ * asked for, whether a RST is an active one):
+ *
+ *   fentry:     fentry/fexit tcp_close, tcp_shutdown, tcp_disconnect,
+ *               fentry tcp_send_active_reset
+ *   kprobe:     the same through kprobes and kretprobes
+ *   tracepoint: the syscall number of the current task, and raw syscall
+ *               enter/exit for shutdown() and for the end of close()
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+
+#include "finrst.h"
+#include "kernel_defs.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+enum fr_mode {
+	MODE_FENTRY = 1,
+	MODE_KPROBE,
+	MODE_TRACEPOINT,
+};
+
+/* Configuration, set by userspace before load. */
+const volatile __u32 mode = MODE_TRACEPOINT;
+const volatile __u32 hz = 250;		/* kernel CONFIG_HZ, for sk_lingertime */
+const volatile __u32 filter_netns;
+const volatile __u32 filter_pid;
+const volatile __u16 filter_family;
+const volatile __u16 nr_filter_ports;
+const volatile __u16 filter_ports[FR_MAX_PORTS];
+
+/* Per-socket state.  Freed with the socket, so it cannot leak. */
+struct fr_sock {
+	struct fr_record rec;
+	__u64 birth_ns;
+	__u64 close_start_ns;	/* close() began to wait in linger */
+	__u64 fin_acked_ns;	/* our FIN was acknowledged */
+	__u32 closer_tid;
+	__u8 pending;		/* ended; waiting for the RST it will send */
+	__u8 emitted;
+	__u8 state_set;		/* rec.state holds the state at a local call */
+	__u8 born;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct fr_sock);
+} socks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);	/* resized by userspace */
+} records SEC(".maps");
+
+enum fr_counter {
+	CNT_LOST,		/* ring buffer reserve failed: records lost */
+	CNT_EMITTED,
+	CNT__MAX,
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CNT__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* A local call in progress on a thread (fentry/kprobe backends). */
+enum fr_call_kind {
+	CALL_NONE,
+	CALL_CLOSE,
+	CALL_SHUTDOWN,
+	CALL_DISCONNECT,
+};
+
+struct fr_call {
+	__u64 sk;
+	__u32 kind;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);		/* tid */
+	__type(value, struct fr_call);
+} calls SEC(".maps");
+
+/* What shutdown() asked for, keyed by socket address. */
+struct fr_shut {
+	__u8 how;			/* FR_SHUT_* */
+	__u8 state;			/* TCP state at the call */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct fr_shut);
+} shuts SEC(".maps");
+
+/* A close() blocked in linger: tid -> socket, then socket -> end time. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u64);
+} lingering SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u64);
+} close_ends SEC(".maps");
+
+/* tid -> socket inside tcp_send_active_reset (fentry/kprobe backends). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u64);
+} active_rst SEC(".maps");
+
+/* The task that accepted a socket, keyed by socket address: accept()
+ * hands the socket over outside any state change. */
+struct fr_owner {
+	__u32 pid;
+	char comm[FR_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct fr_owner);
+} owners SEC(".maps");
+
+/* Threads with an entry in `lingering`: lets the syscall hooks skip work. */
+__u64 nr_lingering;
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline __u32 current_tid(void)
+{
+	return (__u32)bpf_get_current_pid_tgid();
+}
+
+static __always_inline bool port_match(__u16 sport, __u16 dport)
+{
+	if (!nr_filter_ports)
+		return true;
+	for (int i = 0; i < FR_MAX_PORTS; i++) {
+		if (i >= nr_filter_ports)
+			break;
+		if (filter_ports[i] == sport || filter_ports[i] == dport)
+			return true;
+	}
+	return false;
+}
+
+/* The socket filters that do not depend on the record: netns, family, ports. */
+static __always_inline bool sk_wanted(struct sock *sk)
+{
+	__u16 family = sk->__sk_common.skc_family;
+
+	if (family != AF_INET && family != AF_INET6)
+		return false;
+	if (filter_family && family != filter_family)
+		return false;
+	if (filter_netns &&
+	    BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) != filter_netns)
+		return false;
+	if (nr_filter_ports) {
+		struct inet_sock *inet = (struct inet_sock *)sk;
+		__u16 sport = bpf_ntohs(BPF_CORE_READ(inet, inet_sport));
+		__u16 dport = bpf_ntohs(sk->__sk_common.skc_dport);
+
+		if (!port_match(sport, dport))
+			return false;
+	}
+	return true;
+}
+
+static __always_inline bool sk_flag(struct sock *sk, int bit)
+{
+	return sk->__sk_common.skc_flags & (1UL << bit);
+}
+
+static __always_inline struct fr_sock *sock_state(struct sock *sk, bool create)
+{
+	struct fr_sock *s;
+
+	s = bpf_sk_storage_get(&socks, sk, NULL,
+			       create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
+	if (s && create && !s->born) {
+		/* First sight of a socket that existed before finrst. */
+		s->born = 1;
+		s->rec.flags = FR_F_PREDATES;
+	}
+	return s;
+}
+
+static __always_inline void set_task(struct fr_record *r)
+{
+	r->pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+}
+
+/*
+ * Snapshot everything the record needs from the socket.  Called when the
+ * socket ends: tcp_disconnect() clears the tuple, byte counters and queues
+ * right after the state change, so nothing can wait for later.
+ */
+static __always_inline void snapshot(struct sock *sk, struct tcp_sock *tp,
+				     struct fr_sock *s)
+{
+	struct fr_record *r = &s->rec;
+	__u16 family = sk->__sk_common.skc_family;
+
+	r->family = family;
+	if (family == AF_INET) {
+		__builtin_memcpy(r->saddr, &sk->__sk_common.skc_rcv_saddr, 4);
+		__builtin_memcpy(r->daddr, &sk->__sk_common.skc_daddr, 4);
+	} else {
+		BPF_CORE_READ_INTO(&r->saddr, sk,
+				   __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&r->daddr, sk,
+				   __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	}
+	/* inet_num is zeroed by inet_put_port() before the CLOSE tracepoint;
+	 * inet_sport survives (tcp_set_state). */
+	r->sport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
+	r->dport = bpf_ntohs(sk->__sk_common.skc_dport);
+	r->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	r->cgroup_id = BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
+	r->bytes_sent = tp->bytes_acked;
+	r->bytes_received = tp->bytes_received;
+	if (!(r->flags & FR_F_CLOSED))
+		r->unsent_bytes = tp->write_seq - tp->snd_una -
+				  (sk->__sk_common.skc_state == FR_TCP_SYN_SENT);
+	r->err = sk->sk_err;
+}
+
+/* Received bytes nobody read.  A received FIN takes one sequence number;
+ * __tcp_close() subtracts it too (len-- for TCPHDR_FIN). */
+static __always_inline __u32 unread_bytes(struct tcp_sock *tp,
+					  struct fr_sock *s, int state)
+{
+	__u32 n = tp->rcv_nxt - tp->copied_seq;
+	bool fin = s->rec.flags & FR_F_PEER_FIN || state == FR_TCP_CLOSE_WAIT ||
+		   state == FR_TCP_LAST_ACK || state == FR_TCP_CLOSING;
+
+	if (fin && n > 0)
+		n--;
+	return n;
+}
+
+/*
+ * Is the current task running a local call on @sk (close, shutdown,
+ * connect(AF_UNSPEC), or process exit)?  On loopback the peer's transitions
+ * run in the softirq of the sender's syscall, so the syscall alone proves
+ * nothing: the socket must also be owned by the caller (lock_sock), which a
+ * softirq never sees.  Returns an enum fr_call_kind.
+ */
+static __always_inline int local_call(struct sock *sk, bool *exiting,
+				      bool *listener_child)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	bool owned = BPF_CORE_READ(sk, sk_lock.owned);
+	/* inet_csk_listen_stop() resets never-accepted children under
+	 * bh_lock_sock only: not owned, no struct socket, not yet orphaned. */
+	bool child = !owned && !sk->sk_socket && !sk_flag(sk, SOCK_DEAD);
+
+	*exiting = task->flags & PF_EXITING;
+	*listener_child = false;
+
+	if (mode != MODE_TRACEPOINT) {
+		__u32 tid = current_tid();
+		struct fr_call *c = bpf_map_lookup_elem(&calls, &tid);
+
+		if (!c)
+			return CALL_NONE;
+		if (c->sk == (__u64)sk && owned)
+			return c->kind;
+		if (c->kind == CALL_CLOSE && child) {
+			*listener_child = true;
+			return CALL_CLOSE;
+		}
+		return CALL_NONE;
+	}
+
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	int kind;
+
+	switch (nr) {
+	case NR_connect:
+		kind = CALL_DISCONNECT;
+		break;
+	case NR_shutdown:
+		kind = CALL_SHUTDOWN;
+		break;
+	case NR_close:
+	case NR_close_range:
+	case NR_dup2:
+	case NR_dup3:
+	case NR_execve:
+	case NR_execveat:
+	case NR_exit:
+	case NR_exit_group:
+		kind = CALL_CLOSE;
+		break;
+	default:
+		kind = *exiting ? CALL_CLOSE : CALL_NONE;
+		break;
+	}
+	if (kind == CALL_NONE)
+		return CALL_NONE;
+	if (owned)
+		return kind;
+	if (kind == CALL_CLOSE && child) {
+		*listener_child = true;
+		return CALL_CLOSE;
+	}
+	return CALL_NONE;
+}
+
+/* The facts of a close() of the last reference, taken when it happens. */
+static __always_inline void note_close(struct sock *sk, struct tcp_sock *tp,
+				       struct fr_sock *s, int old, int new,
+				       bool exiting)
+{
+	struct fr_record *r = &s->rec;
+	unsigned long lt = sk->sk_lingertime;
+
+	if (r->flags & FR_F_CLOSED)
+		return;
+	r->flags |= FR_F_CLOSED;
+	if (exiting)
+		r->flags |= FR_F_BY_EXIT;
+	if (sk_flag(sk, SOCK_LINGER)) {
+		r->flags |= FR_F_LINGER_ON;
+		/* sk_lingertime is in jiffies (sock_setsockopt: l_linger * HZ) */
+		r->linger_secs = hz ? lt / hz : 0;
+	}
+	r->unread_bytes = unread_bytes(tp, s, old);
+	/* before tcp_send_fin() queues the FIN (one sequence number) */
+	r->unsent_bytes = tp->write_seq - tp->snd_una -
+			  (old == FR_TCP_SYN_SENT || (r->flags & FR_F_LOCAL_FIN &&
+						      !(r->flags & FR_F_FIN_ACKED)));
+	set_task(r);
+	if (!s->state_set) {
+		r->state = old;
+		s->state_set = 1;
+	}
+	/* __tcp_close() waits in sk_stream_wait_close() while the state is
+	 * FIN_WAIT1, CLOSING or LAST_ACK, unless the close comes from exit
+	 * (then timeout is 0: inet_release checks PF_EXITING). */
+	if ((r->flags & FR_F_LINGER_ON) && lt && !exiting &&
+	    (new == FR_TCP_FIN_WAIT1 || new == FR_TCP_CLOSING ||
+	     new == FR_TCP_LAST_ACK)) {
+		__u32 tid = current_tid();
+		__u64 skp = (__u64)sk;
+
+		r->flags |= FR_F_LINGER_WAIT;
+		s->close_start_ns = bpf_ktime_get_ns();
+		s->closer_tid = tid;
+		bpf_map_delete_elem(&close_ends, &skp);
+		if (!bpf_map_update_elem(&lingering, &tid, &skp, BPF_ANY))
+			__sync_fetch_and_add(&nr_lingering, 1);
+	}
+}
+
+static __always_inline void note_shutdown_call(struct fr_sock *s, int old)
+{
+	if (!s->state_set) {
+		s->rec.state = old;
+		s->state_set = 1;
+	}
+	if (!(s->rec.flags & FR_F_CLOSED))
+		set_task(&s->rec);
+}
+
+static __always_inline void set_first(struct fr_record *r, __u8 who)
+{
+	if (r->first == FR_INIT_NONE)
+		r->first = who;
+}
+
+/* Send the finished record to userspace, once. */
+static __always_inline void emit(struct sock *sk, struct fr_sock *s, __u64 now)
+{
+	struct fr_record *r = &s->rec, *out;
+	__u64 skp = (__u64)sk;
+	struct fr_shut *sh;
+
+	if (s->emitted)
+		return;
+	s->emitted = 1;
+	s->pending = 0;
+
+	sh = bpf_map_lookup_elem(&shuts, &skp);
+	if (sh) {
+		r->shutdown |= sh->how;
+		/* shutdown() always precedes close(): its state comes first */
+		r->state = sh->state;
+		s->state_set = 1;
+		bpf_map_delete_elem(&shuts, &skp);
+	}
+	if (!s->state_set)
+		r->state = r->end_from;
+	if (r->role == FR_ROLE_SERVER) {
+		struct fr_owner *o = bpf_map_lookup_elem(&owners, &skp);
+
+		if (o) {
+			if (!r->pid) {
+				r->pid = o->pid;
+				__builtin_memcpy(r->comm, o->comm,
+						 sizeof(r->comm));
+			}
+			bpf_map_delete_elem(&owners, &skp);
+		}
+	}
+
+	if (r->flags & FR_F_LINGER_WAIT) {
+		__u64 *end = bpf_map_lookup_elem(&close_ends, &skp);
+		__u64 e = end ? *end : now;
+
+		if (end) {
+			bpf_map_delete_elem(&close_ends, &skp);
+		} else {
+			/* close() still blocked, or returned without a hook
+			 * seeing it: it is over now either way */
+			__u32 tid = s->closer_tid;
+
+			if (!bpf_map_delete_elem(&lingering, &tid))
+				__sync_fetch_and_add(&nr_lingering, -1);
+		}
+		if (e > s->close_start_ns)
+			r->close_blocked_ns = e - s->close_start_ns;
+		/* The linger timeout ran out: close() returned (end known)
+		 * before our FIN was acknowledged.  A reset during the wait
+		 * ends the socket before close() returns, so end is unknown. */
+		if (end && (!(r->flags & FR_F_FIN_ACKED) || s->fin_acked_ns > e))
+			r->flags |= FR_F_LINGER_EXPIRED;
+	}
+
+	r->type = FR_REC_TEARDOWN;
+	r->end_ns = now;
+	if (s->birth_ns && !(r->flags & FR_F_PREDATES))
+		r->lifetime_ns = now - s->birth_ns;
+
+	if (filter_pid && r->pid != filter_pid)
+		return;
+
+	out = bpf_ringbuf_reserve(&records, sizeof(*out), 0);
+	if (!out) {
+		count(CNT_LOST);
+		return;
+	}
+	__builtin_memcpy(out, r, sizeof(*out));
+	fr_classify(out);
+	/* No wakeup per record: userspace drains on a short timer. */
+	bpf_ringbuf_submit(out, BPF_RB_NO_WAKEUP);
+	count(CNT_EMITTED);
+}
+
+/* A fresh connection on this socket (connect, or a child of a listener). */
+static __always_inline void birth(struct sock *sk, int role)
+{
+	struct fr_sock *s;
+
+	s = bpf_sk_storage_get(&socks, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!s)
+		return;
+	__builtin_memset(s, 0, sizeof(*s));
+	s->born = 1;
+	s->birth_ns = bpf_ktime_get_ns();
+	s->rec.role = role;
+	/* connect() runs in its caller: that task owns the socket. */
+	if (role == FR_ROLE_CLIENT)
+		set_task(&s->rec);
+}
+
+/*
+ * A transition to CLOSE: the end of the socket's life, unless a RST from the
+ * same call is still to come (tcp_set_state(CLOSE) runs before
+ * tcp_send_active_reset in __tcp_close and tcp_disconnect).
+ */
+static __always_inline void on_close_state(struct sock *sk,
+					   struct tcp_sock *tp,
+					   struct fr_sock *s, int old, __u64 now)
+{
+	struct fr_record *r = &s->rec;
+	bool exiting, child;
+	int kind = local_call(sk, &exiting, &child);
+
+	r->end_from = old;
+	snapshot(sk, tp, s);
+
+	if (r->flags & FR_F_RST_RCVD || old == FR_TCP_SYN_SENT) {
+		/* tcp_reset() / SYN_SENT: refused, reset, timed out, or
+		 * closed before the handshake finished. */
+		if (r->err == ETIMEDOUT)
+			r->flags |= FR_F_TIMED_OUT;
+		if (kind == CALL_CLOSE && !(r->flags & FR_F_RST_RCVD))
+			note_close(sk, tp, s, old, FR_TCP_CLOSE, exiting);
+		if (kind != CALL_NONE && !(r->flags & FR_F_RST_RCVD))
+			set_task(r);
+		emit(sk, s, now);
+		return;
+	}
+	if (r->flags & FR_F_RST_SENT) {
+		/* A timer's RST came first (keepalive, FIN_WAIT2, memory). */
+		if (r->err == ETIMEDOUT && r->rst_why == FR_RST_NONE)
+			r->flags |= FR_F_TIMED_OUT;
+		emit(sk, s, now);
+		return;
+	}
+	if (r->err) {
+		/* tcp_write_err(): retransmissions or TCP_USER_TIMEOUT give
+		 * ETIMEDOUT (or the soft error an ICMP left in sk_err_soft) */
+		r->flags |= FR_F_TIMED_OUT;
+		set_first(r, FR_INIT_KERNEL);
+		emit(sk, s, now);
+		return;
+	}
+
+	if (kind == CALL_CLOSE) {
+		note_close(sk, tp, s, old, FR_TCP_CLOSE, exiting);
+		if (child) {
+			r->rst_why = FR_RST_LISTENER;
+		} else if (r->unread_bytes) {
+			r->rst_why = FR_RST_UNREAD;
+		} else if (sk_flag(sk, SOCK_LINGER) && !sk->sk_lingertime) {
+			r->rst_why = FR_RST_LINGER0;
+		} else if (old == FR_TCP_FIN_WAIT2 && sk_flag(sk, SOCK_DEAD) &&
+			   tp->linger2 < 0) {
+			r->rst_why = FR_RST_LINGER2;
+		} else if (old == FR_TCP_ESTABLISHED ||
+			   old == FR_TCP_CLOSE_WAIT || old == FR_TCP_SYN_RECV) {
+			r->rst_why = FR_RST_MEMORY;	/* tcp_check_oom() */
+		}
+	} else if (kind == CALL_DISCONNECT) {
+		/* connect(AF_UNSPEC) -> tcp_disconnect(); not a close */
+		r->rst_why = FR_RST_DISCONNECT;
+		r->unread_bytes = unread_bytes(tp, s, old);
+		set_task(r);
+		if (!s->state_set) {
+			r->state = old;
+			s->state_set = 1;
+		}
+	} else if (old == FR_TCP_ESTABLISHED || old == FR_TCP_CLOSE_WAIT ||
+		   old == FR_TCP_SYN_RECV) {
+		/* Only an abort leaves these states for CLOSE without a RST
+		 * received or an error (tcp_abort, netns teardown, ...). */
+		r->rst_why = FR_RST_OTHER;
+	}
+
+	if (r->rst_why != FR_RST_NONE) {
+		set_first(r, FR_INIT_LOCAL);
+		s->pending = 1;
+		return;
+	}
+
+	/* FIN_WAIT1/FIN_WAIT2/CLOSING -> CLOSE with no RST and no error is
+	 * tcp_time_wait(): a timewait socket takes over (KERNELS.md). */
+	if (old == FR_TCP_FIN_WAIT1 || old == FR_TCP_FIN_WAIT2 ||
+	    old == FR_TCP_CLOSING)
+		r->flags |= FR_F_TIME_WAIT;
+	emit(sk, s, now);
+}
+
+static __always_inline int handle_set_state(struct sock *sk, int old, int new)
+{
+	struct tcp_sock *tp;
+	struct fr_sock *s;
+	bool exiting, child;
+	__u64 now;
+
+	if (sk->sk_protocol != IPPROTO_TCP)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (!tp || !sk_wanted(sk))
+		return 0;
+
+	if (new == FR_TCP_SYN_SENT) {
+		birth(sk, FR_ROLE_CLIENT);
+		return 0;
+	}
+	if (new == FR_TCP_SYN_RECV && old == FR_TCP_LISTEN) {
+		/* inet_csk_clone_lock(): the child starts as a listener copy */
+		birth(sk, FR_ROLE_SERVER);
+		return 0;
+	}
+	if (old == FR_TCP_LISTEN || new == FR_TCP_LISTEN) {
+		/* Listeners are not connections: no record. */
+		bpf_sk_storage_delete(&socks, sk);
+		return 0;
+	}
+
+	s = sock_state(sk, true);
+	if (!s || s->emitted)
+		return 0;
+	now = bpf_ktime_get_ns();
+
+	switch (new) {
+	case FR_TCP_CLOSE:
+		if (old != FR_TCP_CLOSE)
+			on_close_state(sk, tp, s, old, now);
+		return 0;
+	case FR_TCP_CLOSE_WAIT:
+		/* tcp_fin(): the peer's FIN, in whatever context it lands */
+		s->rec.flags |= FR_F_PEER_FIN;
+		set_first(&s->rec, FR_INIT_PEER);
+		return 0;
+	case FR_TCP_CLOSING:
+		if (old == FR_TCP_FIN_WAIT1) {
+			/* tcp_fin() in FIN_WAIT1: the FINs crossed */
+			s->rec.flags |= FR_F_SIMULT | FR_F_PEER_FIN;
+			s->rec.first = FR_INIT_SIMULTANEOUS;
+			return 0;
+		}
+		break;
+	case FR_TCP_FIN_WAIT2:
+		if (old == FR_TCP_FIN_WAIT1) {
+			s->rec.flags |= FR_F_FIN_ACKED;
+			s->fin_acked_ns = now;
+			return 0;
+		}
+		break;
+	}
+
+	/* Transitions a local call makes: tcp_close_state() from __tcp_close
+	 * or tcp_shutdown (ESTABLISHED->FIN_WAIT1, CLOSE_WAIT->LAST_ACK, and
+	 * same-state calls such as FIN_WAIT2->FIN_WAIT2). */
+	int kind = local_call(sk, &exiting, &child);
+
+	if (kind == CALL_NONE)
+		return 0;
+	if (kind == CALL_CLOSE)
+		note_close(sk, tp, s, old, new, exiting);
+	else if (kind == CALL_SHUTDOWN)
+		note_shutdown_call(s, old);
+
+	if ((new == FR_TCP_FIN_WAIT1 && old != FR_TCP_FIN_WAIT1) ||
+	    (new == FR_TCP_LAST_ACK && old == FR_TCP_CLOSE_WAIT)) {
+		/* tcp_send_fin() follows tcp_close_state() */
+		if (!(s->rec.flags & FR_F_LOCAL_FIN)) {
+			s->rec.flags |= FR_F_LOCAL_FIN;
+			if (kind == CALL_SHUTDOWN)
+				s->rec.flags |= FR_F_FIN_BY_SHUTDOWN;
+		}
+		set_first(&s->rec, FR_INIT_LOCAL);
+	}
+	return 0;
+}
+
+/* Why did a timer send this RST on a live socket? */
+static __always_inline __u8 timer_rst_why(struct sock *sk, int state)
+{
+	if (state == FR_TCP_FIN_WAIT2 && sk_flag(sk, SOCK_DEAD))
+		return FR_RST_LINGER2;	/* tcp_keepalive_timer, FIN_WAIT2 */
+	if (sk_flag(sk, SOCK_DEAD))
+		return FR_RST_MEMORY;	/* tcp_out_of_resources: orphans only */
+	if (sk_flag(sk, SOCK_KEEPOPEN))
+		return FR_RST_KEEPALIVE; /* tcp_keepalive_timer: probes out */
+	return FR_RST_OTHER;
+}
+
+/* A RST this host sends for a full socket. */
+static __always_inline void handle_sock_rst(struct sock *sk, bool active,
+					    __u32 reason, bool has_reason)
+{
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+	struct fr_sock *s;
+	int state;
+
+	if (!tp || !sk_wanted(sk))
+		return;
+	s = sock_state(sk, true);
+	if (!s || s->emitted)
+		return;
+	s->rec.flags |= FR_F_RST_SENT;
+	if (has_reason) {
+		s->rec.flags |= FR_F_KREASON;
+		s->rec.kernel_reason = reason;
+	}
+	if (s->pending) {
+		emit(sk, s, bpf_ktime_get_ns());
+		return;
+	}
+	state = sk->__sk_common.skc_state;
+	if (state != FR_TCP_CLOSE && active) {
+		/* Timers reset first and close after (tcp_keepalive_timer,
+		 * tcp_out_of_resources): the CLOSE transition ends it. */
+		s->rec.rst_why = timer_rst_why(sk, state);
+		set_first(&s->rec, FR_INIT_KERNEL);
+		return;
+	}
+	if (state != FR_TCP_CLOSE) {
+		/* A reply RST from a live socket (e.g. an ACK it cannot
+		 * accept): the connection goes on. */
+		s->rec.flags &= ~FR_F_RST_SENT;
+		return;
+	}
+	s->rec.rst_why = FR_RST_OTHER;
+	set_first(&s->rec, FR_INIT_LOCAL);
+	emit(sk, s, bpf_ktime_get_ns());
+}
+
+/* A RST answering a segment that has no full socket: closed port,
+ * timewait or request socket, or a listener. */
+static __always_inline void handle_nosock_rst(const struct sock *sk,
+					      const struct sk_buff *skb,
+					      __u32 reason, bool has_reason)
+{
+	struct fr_record *r;
+	unsigned char *head;
+	__u16 nh, th;
+	__u8 ver;
+	__u32 netns;
+
+	if (!skb)
+		return;
+	head = BPF_CORE_READ(skb, head);
+	nh = BPF_CORE_READ(skb, network_header);
+	th = BPF_CORE_READ(skb, transport_header);
+	if (bpf_probe_read_kernel(&ver, 1, head + nh))
+		return;
+	ver >>= 4;
+	if (sk)
+		netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	else
+		netns = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+	if (filter_netns && netns != filter_netns)
+		return;
+	if (filter_family &&
+	    !((ver == 4 && filter_family == AF_INET) ||
+	      (ver == 6 && filter_family == AF_INET6)))
+		return;
+	if (filter_pid)
+		return;		/* no task sends these */
+
+	r = bpf_ringbuf_reserve(&records, sizeof(*r), 0);
+	if (!r) {
+		count(CNT_LOST);
+		return;
+	}
+	__builtin_memset(r, 0, sizeof(*r));
+	r->type = FR_REC_RST;
+	r->end_ns = bpf_ktime_get_ns();
+	r->netns = netns;
+	if (has_reason) {
+		r->flags |= FR_F_KREASON;
+		r->kernel_reason = reason;
+	}
+	/* The RST goes back to the sender: our side is the segment's
+	 * destination. */
+	if (ver == 4) {
+		struct iphdr ip;
+
+		bpf_probe_read_kernel(&ip, sizeof(ip), head + nh);
+		r->family = AF_INET;
+		__builtin_memcpy(r->saddr, &ip.daddr, 4);
+		__builtin_memcpy(r->daddr, &ip.saddr, 4);
+	} else {
+		struct ipv6hdr ip6;
+
+		bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh);
+		r->family = AF_INET6;
+		__builtin_memcpy(r->saddr, &ip6.daddr, 16);
+		__builtin_memcpy(r->daddr, &ip6.saddr, 16);
+	}
+	struct tcphdr tcph;
+
+	bpf_probe_read_kernel(&tcph, sizeof(tcph), head + th);
+	r->sport = bpf_ntohs(tcph.dest);
+	r->dport = bpf_ntohs(tcph.source);
+	if (!port_match(r->sport, r->dport)) {
+		bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
+		return;
+	}
+	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+	count(CNT_EMITTED);
+}
+
+static __always_inline void handle_send_reset(const struct sock *csk,
+					      const struct sk_buff *skb,
+					      __u32 reason, bool has_reason)
+{
+	struct sock *sk = (struct sock *)csk;
+	bool active;
+
+	if (!sk || !bpf_skc_to_tcp_sock(sk) ||
+	    sk->__sk_common.skc_state == FR_TCP_LISTEN) {
+		handle_nosock_rst(sk, skb, reason, has_reason);
+		return;
+	}
+	if (mode == MODE_TRACEPOINT) {
+		/* tcp_send_active_reset passes no skb; replies pass the
+		 * segment they answer (tcp_v4_send_reset). */
+		active = !skb;
+	} else {
+		__u32 tid = current_tid();
+		__u64 *a = bpf_map_lookup_elem(&active_rst, &tid);
+
+		active = a && *a == (__u64)sk;
+	}
+	handle_sock_rst(sk, active, reason, has_reason);
+}
+
+/* ---- tracepoints, in every backend ---- */
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tp_set_state, const struct sock *sk, const int old, const int new)
+{
+	return handle_set_state((struct sock *)sk, old, new);
+}
+
+/* >= 6.10: the tracepoint carries enum sk_rst_reason (commit 5cb2cb3cb271). */
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(tp_send_reset_reason, const struct sock *sk,
+	     const struct sk_buff *skb, int reason)
+{
+	handle_send_reset(sk, skb, reason, true);
+	return 0;
+}
+
+/* < 6.10: no reason argument. */
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(tp_send_reset, const struct sock *sk, const struct sk_buff *skb)
+{
+	handle_send_reset(sk, skb, 0, false);
+	return 0;
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(tp_receive_reset, struct sock *sk)
+{
+	struct fr_sock *s;
+
+	if (!bpf_skc_to_tcp_sock(sk) || !sk_wanted(sk))
+		return 0;
+	s = sock_state(sk, true);
+	if (!s || s->emitted)
+		return 0;
+	/* tcp_reset() fires this before it sets sk_err and calls tcp_done() */
+	s->rec.flags |= FR_F_RST_RCVD;
+	set_first(&s->rec, FR_INIT_PEER);
+	return 0;
+}
+
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(tp_destroy_sock, struct sock *sk)
+{
+	struct fr_sock *s;
+
+	if (!bpf_skc_to_tcp_sock(sk))
+		return 0;
+	s = sock_state(sk, false);
+	/* A record still waiting for its RST (allocation failure in
+	 * tcp_send_active_reset): deliver what is known. */
+	if (s && s->pending && !s->emitted)
+		emit(sk, s, bpf_ktime_get_ns());
+	return 0;
+}
+
+/* ---- call context: shared bodies ---- */
+
+static __always_inline void close_returned(void)
+{
+	__u32 tid = current_tid();
+	__u64 *skp = bpf_map_lookup_elem(&lingering, &tid);
+	__u64 sk, now;
+
+	if (!skp)
+		return;
+	sk = *skp;
+	now = bpf_ktime_get_ns();
+	bpf_map_update_elem(&close_ends, &sk, &now, BPF_ANY);
+	if (!bpf_map_delete_elem(&lingering, &tid))
+		__sync_fetch_and_add(&nr_lingering, -1);
+}
+
+static __always_inline void shutdown_called(__u64 sk, int how, int state)
+{
+	struct fr_shut *v, init = {};
+	__u8 bits;
+
+	/* SHUT_RD 0, SHUT_WR 1, SHUT_RDWR 2 */
+	if (how < 0 || how > 2)
+		return;
+	bits = how == 0 ? FR_SHUT_RD : how == 1 ? FR_SHUT_WR :
+						  FR_SHUT_RD | FR_SHUT_WR;
+	v = bpf_map_lookup_elem(&shuts, &sk);
+	if (v) {
+		v->how |= bits;
+		return;
+	}
+	init.how = bits;
+	init.state = state;
+	bpf_map_update_elem(&shuts, &sk, &init, BPF_ANY);
+}
+
+static __always_inline void call_enter(__u64 sk, __u32 kind)
+{
+	__u32 tid = current_tid();
+	struct fr_call c = { .sk = sk, .kind = kind };
+
+	if (kind == CALL_DISCONNECT) {
+		/* tcp_disconnect inside tcp_close is SO_LINGER {1,0} */
+		struct fr_call *cur = bpf_map_lookup_elem(&calls, &tid);
+
+		if (cur && cur->kind == CALL_CLOSE)
+			return;
+	}
+	bpf_map_update_elem(&calls, &tid, &c, BPF_ANY);
+}
+
+static __always_inline void call_exit(__u32 kind)
+{
+	__u32 tid = current_tid();
+	struct fr_call *cur = bpf_map_lookup_elem(&calls, &tid);
+
+	if (cur && cur->kind == kind)
+		bpf_map_delete_elem(&calls, &tid);
+	if (kind == CALL_CLOSE)
+		close_returned();
+}
+
+static __always_inline void active_reset_enter(__u64 sk)
+{
+	__u32 tid = current_tid();
+
+	bpf_map_update_elem(&active_rst, &tid, &sk, BPF_ANY);
+}
+
+static __always_inline void active_reset_exit(void)
+{
+	__u32 tid = current_tid();
+
+	bpf_map_delete_elem(&active_rst, &tid);
+}
+
+static __always_inline void accepted(__u64 sk)
+{
+	struct fr_owner o = {};
+
+	if (!sk)
+		return;
+	o.pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(o.comm, sizeof(o.comm));
+	bpf_map_update_elem(&owners, &sk, &o, BPF_ANY);
+}
+
+/* ---- fentry backend ---- */
+
+/* inet_accept(sock, newsock, ...): the arguments after these two changed
+ * in 6.10 (flags/kern -> struct proto_accept_arg), so read only these. */
+SEC("fexit/inet_accept")
+int BPF_PROG(fexit_inet_accept, struct socket *sock, struct socket *newsock)
+{
+	accepted((__u64)BPF_CORE_READ(newsock, sk));
+	return 0;
+}
+
+
+SEC("fentry/tcp_close")
+int BPF_PROG(fentry_tcp_close, struct sock *sk, long timeout)
+{
+	call_enter((__u64)sk, CALL_CLOSE);
+	return 0;
+}
+
+SEC("fexit/tcp_close")
+int BPF_PROG(fexit_tcp_close, struct sock *sk, long timeout)
+{
+	call_exit(CALL_CLOSE);
+	return 0;
+}
+
+/* tcp_shutdown() gets how + 1 (inet_shutdown: how++), SHUT_RD included. */
+SEC("fentry/tcp_shutdown")
+int BPF_PROG(fentry_tcp_shutdown, struct sock *sk, int how)
+{
+	shutdown_called((__u64)sk, how - 1, sk->__sk_common.skc_state);
+	call_enter((__u64)sk, CALL_SHUTDOWN);
+	return 0;
+}
+
+SEC("fexit/tcp_shutdown")
+int BPF_PROG(fexit_tcp_shutdown, struct sock *sk, int how)
+{
+	call_exit(CALL_SHUTDOWN);
+	return 0;
+}
+
+SEC("fentry/tcp_disconnect")
+int BPF_PROG(fentry_tcp_disconnect, struct sock *sk, int flags)
+{
+	call_enter((__u64)sk, CALL_DISCONNECT);
+	return 0;
+}
+
+SEC("fexit/tcp_disconnect")
+int BPF_PROG(fexit_tcp_disconnect, struct sock *sk, int flags, int ret)
+{
+	call_exit(CALL_DISCONNECT);
+	return 0;
+}
+
+SEC("fentry/tcp_send_active_reset")
+int BPF_PROG(fentry_tcp_send_active_reset, struct sock *sk)
+{
+	active_reset_enter((__u64)sk);
+	return 0;
+}
+
+SEC("fexit/tcp_send_active_reset")
+int BPF_PROG(fexit_tcp_send_active_reset, struct sock *sk)
+{
+	active_reset_exit();
+	return 0;
+}
+
+/* ---- kprobe backend ---- */
+
+SEC("kretprobe/inet_csk_accept")
+int BPF_KRETPROBE(kretprobe_inet_csk_accept, struct sock *newsk)
+{
+	accepted((__u64)newsk);
+	return 0;
+}
+
+SEC("kprobe/tcp_close")
+int BPF_KPROBE(kprobe_tcp_close, struct sock *sk)
+{
+	call_enter((__u64)sk, CALL_CLOSE);
+	return 0;
+}
+
+SEC("kretprobe/tcp_close")
+int BPF_KRETPROBE(kretprobe_tcp_close)
+{
+	call_exit(CALL_CLOSE);
+	return 0;
+}
+
+SEC("kprobe/tcp_shutdown")
+int BPF_KPROBE(kprobe_tcp_shutdown, struct sock *sk, int how)
+{
+	shutdown_called((__u64)sk, how - 1,
+			BPF_CORE_READ(sk, __sk_common.skc_state));
+	call_enter((__u64)sk, CALL_SHUTDOWN);
+	return 0;
+}
+
+SEC("kretprobe/tcp_shutdown")
+int BPF_KRETPROBE(kretprobe_tcp_shutdown)
+{
+	call_exit(CALL_SHUTDOWN);
+	return 0;
+}
+
+SEC("kprobe/tcp_disconnect")
+int BPF_KPROBE(kprobe_tcp_disconnect, struct sock *sk)
+{
+	call_enter((__u64)sk, CALL_DISCONNECT);
+	return 0;
+}
+
+SEC("kretprobe/tcp_disconnect")
+int BPF_KRETPROBE(kretprobe_tcp_disconnect)
+{
+	call_exit(CALL_DISCONNECT);
+	return 0;
+}
+
+SEC("kprobe/tcp_send_active_reset")
+int BPF_KPROBE(kprobe_tcp_send_active_reset, struct sock *sk)
+{
+	active_reset_enter((__u64)sk);
+	return 0;
+}
+
+SEC("kretprobe/tcp_send_active_reset")
+int BPF_KRETPROBE(kretprobe_tcp_send_active_reset)
+{
+	active_reset_exit();
+	return 0;
+}
+
+/* ---- tracepoint backend: syscalls ---- */
+
+/* fd -> struct sock, for shutdown(fd, how). */
+static __always_inline __u64 fd_to_sock(struct task_struct *task, int fd)
+{
+	struct file **fds, *file = NULL;
+	struct socket *sock;
+	unsigned int max;
+	umode_t imode;
+
+	if (fd < 0)
+		return 0;
+	fds = BPF_CORE_READ(task, files, fdt, fd);
+	max = BPF_CORE_READ(task, files, fdt, max_fds);
+	if ((unsigned int)fd >= max)
+		return 0;
+	if (bpf_probe_read_kernel(&file, sizeof(file), fds + fd) || !file)
+		return 0;
+	imode = BPF_CORE_READ(file, f_inode, i_mode);
+	if ((imode & S_IFMT) != S_IFSOCK)
+		return 0;
+	sock = BPF_CORE_READ(file, private_data);
+	return (__u64)BPF_CORE_READ(sock, sk);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(tp_sys_enter, struct pt_regs *regs, long id)
+{
+	if (nr_lingering)
+		close_returned();	/* 6.1: close's fput ran after sys_exit */
+	if (id == NR_shutdown) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		int fd = BPF_CORE_READ(regs, di);
+		int how = BPF_CORE_READ(regs, si);
+		__u64 sk = fd_to_sock(task, fd);
+		struct sock *skp = (struct sock *)sk;
+
+		if (!sk || BPF_CORE_READ(skp, sk_protocol) != IPPROTO_TCP ||
+		    BPF_CORE_READ(skp, sk_type) != SOCK_STREAM)
+			return 0;
+		shutdown_called(sk, how,
+				BPF_CORE_READ(skp, __sk_common.skc_state));
+	}
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(tp_sys_exit, struct pt_regs *regs, long ret)
+{
+	if (ret >= 0) {
+		long id = BPF_CORE_READ(regs, orig_ax);
+
+		if (id == NR_accept || id == NR_accept4) {
+			__u64 sk = fd_to_sock(bpf_get_current_task_btf(),
+					      (int)ret);
+
+			accepted(sk);
+		}
+	}
+	/* >= 6.7 close(2) runs __fput_sync(): tcp_close has returned here */
+	if (nr_lingering)
+		close_returned();
+	return 0;
+}

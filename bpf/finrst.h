@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * finrst.h - the teardown taxonomy, shared by the BPF programs and userspace.
+ *
+ * One home for every name SPEC.md fixes: outcomes, causes, initiators, roles,
+ * and the record that crosses the ring buffer.  fr_classify() turns the facts
+ * the kernel side gathered into outcome/cause/initiator; it is compiled into
+ * the BPF object and into the unit tests, so both run the same rules.
+ */
+#ifndef FINRST_H
+#define FINRST_H
+
+#ifdef __bpf__
+#define FR_INLINE static __always_inline
+#else
+#include <linux/types.h>
+#define FR_INLINE static inline
+#endif
+
+#define FR_COMM_LEN 16
+#define FR_MAX_PORTS 16
+
+/* Linux TCP states (include/net/tcp_states.h). */
+enum fr_tcp_state {
+	FR_TCP_ESTABLISHED = 1,
+	FR_TCP_SYN_SENT,
+	FR_TCP_SYN_RECV,
+	FR_TCP_FIN_WAIT1,
+	FR_TCP_FIN_WAIT2,
+	FR_TCP_TIME_WAIT,
+	FR_TCP_CLOSE,
+	FR_TCP_CLOSE_WAIT,
+	FR_TCP_LAST_ACK,
+	FR_TCP_LISTEN,
+	FR_TCP_CLOSING,
+	FR_TCP_NEW_SYN_RECV,
+	FR_TCP_MAX_STATES,
+};
+
+enum fr_rec_type {
+	FR_REC_TEARDOWN = 1,
+	FR_REC_RST = 2,
+};
+
+enum fr_outcome {
+	FR_OUT_FIN,
+	FR_OUT_RST_SENT,
+	FR_OUT_RST_RECEIVED,
+	FR_OUT_TIMEOUT,
+	FR_OUT_REFUSED,
+	FR_OUT__MAX,
+};
+
+enum fr_cause {
+	FR_CAUSE_CLOSE,
+	FR_CAUSE_SHUTDOWN,
+	FR_CAUSE_PEER_CLOSE,
+	FR_CAUSE_SIMULTANEOUS_CLOSE,
+	FR_CAUSE_UNREAD_DATA,
+	FR_CAUSE_LINGER_ZERO,
+	FR_CAUSE_DISCONNECT,
+	FR_CAUSE_LISTENER_CLOSED,
+	FR_CAUSE_LINGER2,
+	FR_CAUSE_MEMORY,
+	FR_CAUSE_KEEPALIVE_TIMEOUT,
+	FR_CAUSE_RST_OTHER,
+	FR_CAUSE_PEER_RESET,
+	FR_CAUSE_RETRANSMIT_TIMEOUT,
+	FR_CAUSE_CONNECTION_REFUSED,
+	FR_CAUSE__MAX,
+};
+
+/* Who sent the first FIN or RST. */
+enum fr_initiator {
+	FR_INIT_NONE,		/* nothing seen yet (internal) */
+	FR_INIT_LOCAL,
+	FR_INIT_PEER,
+	FR_INIT_SIMULTANEOUS,
+	FR_INIT_KERNEL,
+	FR_INIT__MAX,
+};
+
+enum fr_role {
+	FR_ROLE_UNKNOWN,
+	FR_ROLE_CLIENT,
+	FR_ROLE_SERVER,
+	FR_ROLE__MAX,
+};
+
+/* Why a RST left this socket: decided where it was sent. */
+enum fr_rst_why {
+	FR_RST_NONE,
+	FR_RST_UNREAD,		/* __tcp_close: data_was_unread */
+	FR_RST_LINGER0,		/* __tcp_close: SOCK_LINGER && !sk_lingertime */
+	FR_RST_DISCONNECT,	/* tcp_disconnect outside close: connect(AF_UNSPEC) */
+	FR_RST_LISTENER,	/* inet_csk_listen_stop -> inet_child_forget */
+	FR_RST_LINGER2,		/* TCP_LINGER2 < 0, or the FIN_WAIT2 timer */
+	FR_RST_MEMORY,		/* tcp_out_of_resources / tcp_check_oom */
+	FR_RST_KEEPALIVE,	/* tcp_keepalive_timer: probes unanswered */
+	FR_RST_OTHER,
+};
+
+/* shutdown() bits, as the record's "shutdown" field. */
+#define FR_SHUT_RD	1
+#define FR_SHUT_WR	2
+
+/* Record flags. */
+#define FR_F_LOCAL_FIN		(1u << 0)  /* a local call sent our FIN */
+#define FR_F_FIN_BY_SHUTDOWN	(1u << 1)  /* ...and it was shutdown() */
+#define FR_F_PEER_FIN		(1u << 2)  /* the peer's FIN arrived */
+#define FR_F_SIMULT		(1u << 3)  /* FIN_WAIT1 -> CLOSING */
+#define FR_F_RST_SENT		(1u << 4)
+#define FR_F_RST_RCVD		(1u << 5)
+#define FR_F_CLOSED		(1u << 6)  /* last reference closed locally */
+#define FR_F_BY_EXIT		(1u << 7)
+#define FR_F_LINGER_ON		(1u << 8)
+#define FR_F_LINGER_WAIT	(1u << 9)  /* close() blocked in linger */
+#define FR_F_LINGER_EXPIRED	(1u << 10)
+#define FR_F_TIME_WAIT		(1u << 11)
+#define FR_F_TW_SKIPPED		(1u << 12)
+#define FR_F_PREDATES		(1u << 13) /* born before finrst started */
+#define FR_F_KREASON		(1u << 14) /* kernel_reason is valid */
+#define FR_F_FIN_ACKED		(1u << 15)
+#define FR_F_TIMED_OUT		(1u << 16) /* died with ETIMEDOUT */
+
+/*
+ * The one record per socket (and per no-socket RST) that crosses the ring
+ * buffer.  Fixed-width fields, largest first.
+ */
+struct fr_record {
+	__u64 end_ns;		/* CLOCK_MONOTONIC, when the socket's life ended */
+	__u64 lifetime_ns;	/* 0 if the socket predates finrst */
+	__u64 close_blocked_ns;
+	__u64 bytes_sent;
+	__u64 bytes_received;
+	__u64 cgroup_id;
+	__u32 netns;
+	__u32 pid;		/* tgid of the teardown's starter, or owner */
+	__u32 unread_bytes;
+	__u32 unsent_bytes;
+	__u32 linger_secs;
+	__u32 flags;		/* FR_F_* */
+	__u32 kernel_reason;	/* enum sk_rst_reason, if FR_F_KREASON */
+	__u8 saddr[16];		/* local address; IPv4 in the first 4 bytes */
+	__u8 daddr[16];		/* remote address */
+	__u16 sport;		/* host order */
+	__u16 dport;		/* host order */
+	__u16 family;		/* AF_INET / AF_INET6 */
+	__u8 type;		/* enum fr_rec_type */
+	__u8 role;		/* enum fr_role */
+	__u8 outcome;		/* enum fr_outcome, set by fr_classify() */
+	__u8 cause;		/* enum fr_cause, set by fr_classify() */
+	__u8 initiator;		/* enum fr_initiator, set by fr_classify() */
+	__u8 first;		/* enum fr_initiator: first FIN/RST as seen */
+	__u8 state;		/* TCP state at the local call, or at the end */
+	__u8 end_from;		/* state the socket left when it ended */
+	__u8 shutdown;		/* FR_SHUT_* */
+	__u8 rst_why;		/* enum fr_rst_why */
+	__u8 err;		/* sk_err when it ended */
+	__u8 pad[3];
+	char comm[FR_COMM_LEN];
+};
+
+#define FR_ETIMEDOUT 110
+
+/*
+ * Decide outcome, cause and initiator from the facts in @r.  Pure: no kernel
+ * access, so the same rules run in BPF and in the unit tests.
+ */
+FR_INLINE void fr_classify(struct fr_record *r)
+{
+	__u32 f = r->flags;
+
+	if (f & FR_F_RST_SENT && r->rst_why != FR_RST_NONE) {
+		r->outcome = FR_OUT_RST_SENT;
+		switch (r->rst_why) {
+		case FR_RST_UNREAD:
+			r->cause = FR_CAUSE_UNREAD_DATA;
+			break;
+		case FR_RST_LINGER0:
+			r->cause = FR_CAUSE_LINGER_ZERO;
+			break;
+		case FR_RST_DISCONNECT:
+			r->cause = FR_CAUSE_DISCONNECT;
+			break;
+		case FR_RST_LISTENER:
+			r->cause = FR_CAUSE_LISTENER_CLOSED;
+			break;
+		case FR_RST_LINGER2:
+			r->cause = FR_CAUSE_LINGER2;
+			break;
+		case FR_RST_MEMORY:
+			r->cause = FR_CAUSE_MEMORY;
+			break;
+		case FR_RST_KEEPALIVE:
+			r->cause = FR_CAUSE_KEEPALIVE_TIMEOUT;
+			break;
+		default:
+			r->cause = FR_CAUSE_RST_OTHER;
+			break;
+		}
+	} else if (f & FR_F_RST_RCVD) {
+		if (r->end_from == FR_TCP_SYN_SENT) {
+			r->outcome = FR_OUT_REFUSED;
+			r->cause = FR_CAUSE_CONNECTION_REFUSED;
+		} else {
+			r->outcome = FR_OUT_RST_RECEIVED;
+			r->cause = FR_CAUSE_PEER_RESET;
+		}
+	} else if (f & FR_F_RST_SENT) {
+		r->outcome = FR_OUT_RST_SENT;
+		r->cause = FR_CAUSE_RST_OTHER;
+	} else if (f & FR_F_TIMED_OUT) {
+		r->outcome = FR_OUT_TIMEOUT;
+		r->cause = FR_CAUSE_RETRANSMIT_TIMEOUT;
+	} else if (f & FR_F_SIMULT) {
+		r->outcome = FR_OUT_FIN;
+		r->cause = FR_CAUSE_SIMULTANEOUS_CLOSE;
+	} else if (r->first == FR_INIT_PEER && f & FR_F_PEER_FIN) {
+		/* we sent our FIN too, from CLOSE_WAIT, but after theirs */
+		r->outcome = FR_OUT_FIN;
+		r->cause = FR_CAUSE_PEER_CLOSE;
+	} else if (f & FR_F_LOCAL_FIN) {
+		r->outcome = FR_OUT_FIN;
+		r->cause = f & FR_F_FIN_BY_SHUTDOWN ? FR_CAUSE_SHUTDOWN :
+						      FR_CAUSE_CLOSE;
+	} else if (f & FR_F_PEER_FIN) {
+		r->outcome = FR_OUT_FIN;
+		r->cause = FR_CAUSE_PEER_CLOSE;
+	} else {
+		/* Closed before anything was sent (e.g. during connect). */
+		r->outcome = FR_OUT_FIN;
+		r->cause = FR_CAUSE_CLOSE;
+	}
+
+	if (r->first != FR_INIT_NONE)
+		r->initiator = r->first;
+	else if (r->outcome == FR_OUT_TIMEOUT)
+		r->initiator = FR_INIT_KERNEL;
+	else if (f & FR_F_CLOSED)
+		r->initiator = FR_INIT_LOCAL;
+	else
+		r->initiator = FR_INIT_KERNEL;
+}
+
+#endif /* FINRST_H */

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * finrst - explain how TCP connections end.
+ *
+ * Lifecycle: parse arguments -> check what the kernel offers -> load and
+ * attach a backend -> drain the ring buffer on a 10 ms timer (the kernel
+ * never wakes us per record) -> report records and losses at exit.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "args.h"
+#include "finrst.h"
+#include "finrst.skel.h"
+#include "format.h"
+#include "loader.h"
+#include "sysinfo.h"
+
+#define DRAIN_INTERVAL_MS 10
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+struct out {
+	struct fr_fmt fmt;
+	bool json;
+	unsigned long long records;
+	bool wrote;
+	char line[4096];
+};
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct out *o = ctx;
+	const struct fr_record *r = data;
+	size_t n;
+
+	if (size < sizeof(*r))
+		return 0;
+	if (o->json)
+		n = fr_format_json(r, &o->fmt, o->line, sizeof(o->line));
+	else
+		n = fr_format_text(r, &o->fmt, o->line, sizeof(o->line));
+	if (n) {
+		fwrite(o->line, 1, n, stdout);
+		o->wrote = true;
+	}
+	o->records++;
+	return 0;
+}
+
+static bool verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	/* Warnings are expected while auto probes backends: show with -v. */
+	if (level != LIBBPF_WARN && level != LIBBPF_DEBUG)
+		return vfprintf(stderr, fmt, ap);
+	return verbose ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+static void die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("finrst: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(status);
+}
+
+static long long mono_to_real(void)
+{
+	struct timespec m, r;
+
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	clock_gettime(CLOCK_REALTIME, &r);
+	return (r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
+}
+
+/* What is missing, and how to get it: checked before any load. */
+static void check_requirements(void)
+{
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		die(1, "kernel BTF not found at /sys/kernel/btf/vmlinux: "
+		       "finrst needs a kernel built with CONFIG_DEBUG_INFO_BTF=y "
+		       "(Debian's kernels have it)");
+	if (geteuid() != 0) {
+		/* Capabilities may still be enough; the load will tell. */
+		return;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct env env;
+	struct fr_loader l = { 0 };
+	struct fr_reasons reasons = { 0 };
+	struct ring_buffer *rb = NULL;
+	struct btf *vmlinux = NULL;
+	struct out o = { 0 };
+	struct sigaction sa = { 0 };
+	struct timespec t0, now;
+	char err[1024];
+	int ret, status = 0;
+
+	ret = fr_parse_args(argc, argv, &env, err, sizeof(err));
+	if (ret == FR_ARGS_EXIT)
+		return 0;
+	if (ret != FR_ARGS_OK) {
+		fprintf(stderr, "%s\n", err);
+		fprintf(stderr, "Try 'finrst --help' for more information.\n");
+		return 2;
+	}
+
+	verbose = env.verbose;
+	libbpf_set_print(libbpf_print);
+
+	check_requirements();
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		die(1, "cannot read kernel BTF: %s", strerror(errno));
+	if (fr_reasons_load(vmlinux, &reasons) && env.verbose)
+		fprintf(stderr, "finrst: kernel has no enum sk_rst_reason "
+				"(< 6.10): kernel_reason will be null\n");
+
+	l.hz = fr_kernel_hz();
+	if (!l.hz)
+		die(1, "cannot find the kernel's CONFIG_HZ (no /proc/config.gz, "
+		       "no /boot/config-$(uname -r), no /proc/timer_list): "
+		       "install the kernel's config file in /boot");
+	if (env.verbose)
+		fprintf(stderr, "finrst: kernel HZ=%u\n", l.hz);
+
+	ret = fr_loader_start(&l, &env, vmlinux, err, sizeof(err));
+	if (ret) {
+		if (ret == -EPERM || ret == -EACCES)
+			die(1, "%s: run as root, or with CAP_BPF, CAP_PERFMON "
+			       "and CAP_NET_ADMIN", err);
+		die(1, "%s", err);
+	}
+
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	o.json = env.json;
+	o.fmt.mono_to_real_ns = mono_to_real();
+	o.fmt.reason_name = fr_reason_name;
+	o.fmt.reason_arg = &reasons;
+	o.fmt.color = !env.json && isatty(STDOUT_FILENO);
+
+	rb = ring_buffer__new(bpf_map__fd(l.skel->maps.records), on_record, &o,
+			      NULL);
+	if (!rb) {
+		fr_loader_stop(&l);
+		die(1, "cannot set up the ring buffer: %s", strerror(errno));
+	}
+
+	if (!env.json) {
+		size_t n = fr_format_text_header(&o.fmt, o.line, sizeof(o.line));
+
+		fwrite(o.line, 1, n, stdout);
+		fflush(stdout);
+	}
+	fprintf(stderr, "finrst: ready hooks=%s\n", fr_hooks_name(l.hooks));
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!stop) {
+		/* Records come without wakeups: poll() only paces the loop. */
+		ret = ring_buffer__poll(rb, DRAIN_INTERVAL_MS);
+		if (ret >= 0)
+			ret = ring_buffer__consume(rb);
+		if (ret < 0 && ret != -EINTR) {
+			fprintf(stderr, "finrst: reading records: %s\n",
+				strerror(-ret));
+			status = 1;
+			break;
+		}
+		if (o.wrote) {
+			fflush(stdout);
+			o.wrote = false;
+		}
+		if (env.duration_s) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if ((unsigned long)(now.tv_sec - t0.tv_sec) >=
+			    env.duration_s)
+				break;
+		}
+	}
+	ring_buffer__consume(rb);
+	fflush(stdout);
+
+	unsigned long long lost = fr_loader_counter(&l, FR_CNT_LOST);
+
+	fprintf(stderr, "finrst: records=%llu lost=%llu\n", o.records, lost);
+	if (lost)
+		fprintf(stderr, "finrst: %llu records were lost because the "
+				"ring buffer was full: raise --ringbuf-kb\n",
+			lost);
+
+	ring_buffer__free(rb);
+	fr_loader_stop(&l);
+	fr_reasons_free(&reasons);
+	btf__free(vmlinux);
+	return status;
+}

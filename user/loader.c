@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "finrst.h"
+#include "finrst.skel.h"
+#include "loader.h"
+#include "sysinfo.h"
+
+/* Must match enum fr_mode in bpf/finrst.bpf.c. */
+enum { MODE_FENTRY = 1, MODE_KPROBE, MODE_TRACEPOINT };
+
+const char *fr_hooks_name(enum fr_hooks h)
+{
+	switch (h) {
+	case FR_HOOKS_FENTRY:
+		return "fentry";
+	case FR_HOOKS_KPROBE:
+		return "kprobe";
+	case FR_HOOKS_TRACEPOINT:
+		return "tracepoint";
+	default:
+		return "auto";
+	}
+}
+
+static void choose_programs(struct finrst_bpf *s, enum fr_hooks h,
+			    bool reason)
+{
+	struct bpf_program *p;
+	const char *name;
+
+	bpf_object__for_each_program(p, s->obj) {
+		name = bpf_program__name(p);
+		bool on;
+
+		if (!strncmp(name, "fentry_", 7) || !strncmp(name, "fexit_", 6))
+			on = h == FR_HOOKS_FENTRY;
+		else if (!strncmp(name, "kprobe_", 7) ||
+			 !strncmp(name, "kretprobe_", 10))
+			on = h == FR_HOOKS_KPROBE;
+		else if (!strncmp(name, "tp_sys_", 7))
+			on = h == FR_HOOKS_TRACEPOINT;
+		else if (!strcmp(name, "tp_send_reset_reason"))
+			on = reason;
+		else if (!strcmp(name, "tp_send_reset"))
+			on = !reason;
+		else
+			on = true;
+		bpf_program__set_autoload(p, on);
+	}
+}
+
+static int try_backend(struct fr_loader *l, const struct env *env,
+		       enum fr_hooks h, char *err, size_t errlen)
+{
+	struct finrst_bpf *s;
+	int ret;
+
+	s = finrst_bpf__open();
+	if (!s) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open the BPF object: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	s->rodata->mode = h == FR_HOOKS_FENTRY ? MODE_FENTRY :
+			  h == FR_HOOKS_KPROBE ? MODE_KPROBE : MODE_TRACEPOINT;
+	s->rodata->hz = l->hz;
+	s->rodata->filter_netns = env->netns;
+	s->rodata->filter_pid = env->pid;
+	s->rodata->filter_family = (__u16)env->family;
+	s->rodata->nr_filter_ports = (__u16)env->nr_ports;
+	for (int i = 0; i < env->nr_ports && i < FR_MAX_PORTS; i++)
+		s->rodata->filter_ports[i] = env->ports[i];
+	ret = bpf_map__set_max_entries(s->maps.records,
+				       env->ringbuf_kb * 1024u);
+	if (ret) {
+		snprintf(err, errlen, "--ringbuf-kb %u: %s", env->ringbuf_kb,
+			 strerror(-ret));
+		goto fail;
+	}
+	choose_programs(s, h, l->send_reset_reason);
+
+	ret = finrst_bpf__load(s);
+	if (ret) {
+		snprintf(err, errlen, "%s backend: loading failed: %s",
+			 fr_hooks_name(h), strerror(-ret));
+		goto fail;
+	}
+	ret = finrst_bpf__attach(s);
+	if (ret) {
+		snprintf(err, errlen, "%s backend: attaching failed: %s",
+			 fr_hooks_name(h), strerror(-ret));
+		goto fail;
+	}
+	l->skel = s;
+	l->hooks = h;
+	return 0;
+fail:
+	finrst_bpf__destroy(s);
+	return ret ? ret : -EINVAL;
+}
+
+int fr_loader_start(struct fr_loader *l, const struct env *env,
+		    const struct btf *vmlinux, char *err, size_t errlen)
+{
+	static const enum fr_hooks order[] = {
+		FR_HOOKS_FENTRY, FR_HOOKS_KPROBE, FR_HOOKS_TRACEPOINT,
+	};
+	char why[3][256];
+	int ret = -ENOENT;
+
+	l->skel = NULL;
+	l->send_reset_reason = fr_send_reset_has_reason(vmlinux);
+	if (env->hooks != FR_HOOKS_AUTO)
+		return try_backend(l, env, env->hooks, err, errlen);
+
+	for (size_t i = 0; i < 3; i++) {
+		ret = try_backend(l, env, order[i], why[i], sizeof(why[i]));
+		if (!ret) {
+			if (env->verbose)
+				for (size_t j = 0; j < i; j++)
+					fprintf(stderr, "finrst: %s\n", why[j]);
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "no usable hook backend (%s; %s; %s)", why[0],
+		 why[1], why[2]);
+	return ret;
+}
+
+void fr_loader_stop(struct fr_loader *l)
+{
+	finrst_bpf__destroy(l->skel);
+	l->skel = NULL;
+}
+
+unsigned long long fr_loader_counter(struct fr_loader *l, unsigned int idx)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	unsigned long long sum = 0;
+	__u64 *vals;
+
+	if (!l->skel || ncpu <= 0)
+		return 0;
+	vals = calloc((size_t)ncpu, sizeof(*vals));
+	if (!vals)
+		return 0;
+	if (!bpf_map__lookup_elem(l->skel->maps.counters, &idx, sizeof(idx),
+				  vals, sizeof(*vals) * (size_t)ncpu, 0))
+		for (int i = 0; i < ncpu; i++)
+			sum += vals[i];
+	free(vals);
+	return sum;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Opening, configuring, loading and attaching the BPF side, per backend. */
+#ifndef FINRST_LOADER_H
+#define FINRST_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "args.h"
+
+struct finrst_bpf;
+struct btf;
+
+struct fr_loader {
+	struct finrst_bpf *skel;
+	enum fr_hooks hooks;		/* the backend that attached */
+	unsigned int hz;
+	bool send_reset_reason;
+};
+
+const char *fr_hooks_name(enum fr_hooks h);
+
+/*
+ * Load and attach with env->hooks, or for FR_HOOKS_AUTO try fentry, kprobe
+ * and tracepoint in that order, for real, keeping the first that attaches.
+ * On failure returns a negative errno and a one-line reason in err.
+ */
+int fr_loader_start(struct fr_loader *l, const struct env *env,
+		    const struct btf *vmlinux, char *err, size_t errlen);
+void fr_loader_stop(struct fr_loader *l);
+
+/* Sum of a per-CPU counter (enum fr_counter in the BPF code). */
+unsigned long long fr_loader_counter(struct fr_loader *l, unsigned int idx);
+
+#define FR_CNT_LOST	0
+#define FR_CNT_EMITTED	1
+
+#endif

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/utsname.h>
+#include <zlib.h>
+#include <bpf/btf.h>
+
+#include "sysinfo.h"
+
+static unsigned int hz_from_config(const char *path)
+{
+	gzFile f = gzopen(path, "r");	/* reads plain files too */
+	char line[256];
+	unsigned int hz = 0;
+
+	if (!f)
+		return 0;
+	while (gzgets(f, line, sizeof(line))) {
+		if (!strncmp(line, "CONFIG_HZ=", 10)) {
+			hz = (unsigned int)strtoul(line + 10, NULL, 10);
+			break;
+		}
+	}
+	gzclose(f);
+	return hz;
+}
+
+/*
+ * Without a kernel config, measure: /proc/timer_list shows the jiffies
+ * counter and the monotonic clock; two readings 200 ms apart give HZ, which
+ * is then snapped to the values Kconfig allows (kernel/Kconfig.hz).
+ */
+static int timer_list_sample(unsigned long long *jif, unsigned long long *ns)
+{
+	FILE *f = fopen("/proc/timer_list", "r");
+	char line[256];
+	int got = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f) && got != 3) {
+		if (!(got & 1) && sscanf(line, "now at %llu nsecs", ns) == 1)
+			got |= 1;
+		else if (!(got & 2) && sscanf(line, "jiffies: %llu", jif) == 1)
+			got |= 2;
+	}
+	fclose(f);
+	return got == 3 ? 0 : -1;
+}
+
+static unsigned int hz_measured(void)
+{
+	static const unsigned int allowed[] = { 100, 250, 300, 1000 };
+	unsigned long long j0, n0, j1, n1;
+	struct timespec ts = { 0, 200 * 1000 * 1000 };
+	double hz;
+
+	if (timer_list_sample(&j0, &n0))
+		return 0;
+	nanosleep(&ts, NULL);
+	if (timer_list_sample(&j1, &n1) || n1 <= n0)
+		return 0;
+	hz = (double)(j1 - j0) * 1e9 / (double)(n1 - n0);
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		if (hz > allowed[i] * 0.9 && hz < allowed[i] * 1.1)
+			return allowed[i];
+	return 0;
+}
+
+unsigned int fr_kernel_hz(void)
+{
+	struct utsname u;
+	char path[512];
+	unsigned int hz;
+
+	hz = hz_from_config("/proc/config.gz");
+	if (!hz && !uname(&u)) {
+		snprintf(path, sizeof(path), "/boot/config-%s", u.release);
+		hz = hz_from_config(path);
+	}
+	if (!hz)
+		hz = hz_measured();
+	return hz;
+}
+
+int fr_reasons_load(const struct btf *btf, struct fr_reasons *r)
+{
+	static const char prefix[] = "SK_RST_REASON_";
+	const struct btf_type *t;
+	const struct btf_enum *e;
+	unsigned int max = 0;
+	int id;
+
+	memset(r, 0, sizeof(*r));
+	if (!btf)
+		return -1;
+	id = btf__find_by_name_kind(btf, "sk_rst_reason", BTF_KIND_ENUM);
+	if (id < 0)
+		return -1;	/* < 6.10: no reasons */
+	t = btf__type_by_id(btf, id);
+	e = btf_enum(t);
+	for (int i = 0; i < btf_vlen(t); i++)
+		if ((unsigned int)e[i].val + 1 > max && e[i].val >= 0 &&
+		    e[i].val < 4096)
+			max = (unsigned int)e[i].val + 1;
+	r->names = calloc(max ? max : 1, sizeof(*r->names));
+	if (!r->names)
+		return -1;
+	r->n = max;
+	for (int i = 0; i < btf_vlen(t); i++) {
+		const char *name = btf__name_by_offset(btf, e[i].name_off);
+
+		if (e[i].val < 0 || (unsigned int)e[i].val >= max || !name)
+			continue;
+		/* The tracepoint's format prints the names without the
+		 * prefix (include/trace/events/tcp.h, __print_symbolic). */
+		if (!strncmp(name, prefix, sizeof(prefix) - 1))
+			name += sizeof(prefix) - 1;
+		r->names[e[i].val] = strdup(name);
+	}
+	return 0;
+}
+
+const char *fr_reason_name(unsigned int value, void *arg)
+{
+	const struct fr_reasons *r = arg;
+
+	if (!r || value >= r->n)
+		return NULL;
+	return r->names[value];
+}
+
+void fr_reasons_free(struct fr_reasons *r)
+{
+	for (unsigned int i = 0; i < r->n; i++)
+		free(r->names[i]);
+	free(r->names);
+	r->names = NULL;
+	r->n = 0;
+}
+
+bool fr_send_reset_has_reason(const struct btf *btf)
+{
+	const struct btf_type *t;
+	int id;
+
+	if (!btf)
+		return false;
+	/* typedef void (*btf_trace_tcp_send_reset)(void *, sk, skb[, reason]) */
+	id = btf__find_by_name_kind(btf, "btf_trace_tcp_send_reset",
+				    BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return false;
+	t = btf__type_by_id(btf, id);
+	t = btf__type_by_id(btf, t->type);		/* pointer */
+	if (!t || !btf_is_ptr(t))
+		return false;
+	t = btf__type_by_id(btf, t->type);		/* func proto */
+	return t && btf_is_func_proto(t) && btf_vlen(t) >= 4;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Facts about the running kernel that finrst needs before it loads. */
+#ifndef FINRST_SYSINFO_H
+#define FINRST_SYSINFO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct btf;
+
+/* The kernel's CONFIG_HZ (sk_lingertime is in jiffies), or 0 if unknown. */
+unsigned int fr_kernel_hz(void);
+
+/* Names of enum sk_rst_reason, from the running kernel's BTF. */
+struct fr_reasons {
+	char **names;		/* indexed by value, NULL where none */
+	unsigned int n;
+};
+int fr_reasons_load(const struct btf *vmlinux, struct fr_reasons *r);
+const char *fr_reason_name(unsigned int value, void *arg);
+void fr_reasons_free(struct fr_reasons *r);
+
+/* Does tracepoint tcp:tcp_send_reset carry enum sk_rst_reason (>= 6.10)? */
+bool fr_send_reset_has_reason(const struct btf *vmlinux);
+
+#endif
