@@ -15,20 +15,6 @@
 /* Must match enum fr_mode in bpf/finrst.bpf.c. */
 enum { MODE_FENTRY = 1, MODE_KPROBE, MODE_TRACEPOINT };
 
-const char *fr_hooks_name(enum fr_hooks h)
-{
-	switch (h) {
-	case FR_HOOKS_FENTRY:
-		return "fentry";
-	case FR_HOOKS_KPROBE:
-		return "kprobe";
-	case FR_HOOKS_TRACEPOINT:
-		return "tracepoint";
-	default:
-		return "auto";
-	}
-}
-
 static void choose_programs(struct finrst_bpf *s, enum fr_hooks h,
 			    bool reason)
 {

@@ -17,8 +17,6 @@ struct fr_loader {
 	bool send_reset_reason;
 };
 
-const char *fr_hooks_name(enum fr_hooks h);
-
 /*
  * Load and attach with env->hooks, or for FR_HOOKS_AUTO try fentry, kprobe
  * and tracepoint in that order, for real, keeping the first that attaches.

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * args.c - the command line (SPEC §3).
+ *
+ * fr_parse_args() never prints (except the -h/--version output it was asked
+ * for) and never exits: errors come back as one line in err, so main() owns
+ * the exit status and the tests can call it again and again.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE		/* getopt_long */
+#endif
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "args.h"
+
+#define FR_PID_MAX	4194304		/* PID_MAX_LIMIT on 64-bit */
+#define FR_DURATION_MAX	31536000	/* one year */
+
+enum {
+	OPT_NETNS = 256,
+	OPT_HOOKS,
+	OPT_VERSION,
+	OPT_RINGBUF_KB,
+};
+
+static const struct option long_opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "port", required_argument, NULL, 'P' },
+	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "hooks", required_argument, NULL, OPT_HOOKS },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	/* Hidden: a small ring buffer makes the loss path testable. */
+	{ "ringbuf-kb", required_argument, NULL, OPT_RINGBUF_KB },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Leading ':': a missing argument returns ':' rather than '?'. */
+static const char short_opts[] = ":jp:P:46d:vh";
+
+static const struct env env_defaults = {
+	.hooks = FR_HOOKS_AUTO,
+	.ringbuf_kb = FR_RINGBUF_KB_DEFAULT,
+};
+
+/* --hooks values, and the names the ready line prints. */
+static const char *const hooks_names[] = {
+	[FR_HOOKS_AUTO] = "auto",
+	[FR_HOOKS_FENTRY] = "fentry",
+	[FR_HOOKS_KPROBE] = "kprobe",
+	[FR_HOOKS_TRACEPOINT] = "tracepoint",
+};
+
+const char *fr_hooks_name(enum fr_hooks h)
+{
+	if ((unsigned int)h >= sizeof(hooks_names) / sizeof(hooks_names[0]))
+		return "unknown";
+	return hooks_names[h];
+}
+
+void fr_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: finrst [OPTIONS]\n"
+		"Trace TCP connection teardowns and explain each one: FIN or "
+		"RST, who\nstarted it, and why.\n"
+		"\n"
+		"  -j, --json              one JSON object per teardown, one "
+		"per line\n"
+		"  -p, --pid PID           only teardowns started by process "
+		"PID\n"
+		"  -P, --port PORT         only connections with PORT at "
+		"either end\n"
+		"                          (repeatable, up to %d ports)\n"
+		"  -4                      only IPv4\n"
+		"  -6                      only IPv6\n"
+		"      --netns PATH|INODE  only this network namespace, e.g.\n"
+		"                          /proc/PID/ns/net or "
+		"/run/netns/NAME\n"
+		"  -d, --duration SECONDS  stop after SECONDS (default: until "
+		"SIGINT/SIGTERM)\n"
+		"      --hooks=KIND        auto (default), fentry, kprobe or "
+		"tracepoint\n"
+		"  -v, --verbose           say what was probed and chosen\n"
+		"  -h, --help              print this help and exit\n"
+		"      --version           print the version and exit\n"
+		"\n"
+		"Examples:\n"
+		"  finrst                  every teardown, explained\n"
+		"  finrst -j -P 443        JSON records for port 443\n"
+		"  finrst --netns /run/netns/blue -d 60\n"
+		"\n"
+		"Needs root, or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN.\n",
+		FR_MAX_PORTS);
+}
+
+__attribute__((format(printf, 3, 4)))
+static int bad(char *err, size_t errlen, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (err && errlen)
+		snprintf(err, errlen, "finrst: %s", msg);
+	return FR_ARGS_BAD;
+}
+
+/* "--port" for 'P': the long name where there is one, else "-4". */
+static const char *opt_name(int val, char buf[32])
+{
+	const struct option *o;
+
+	for (o = long_opts; o->name; o++) {
+		if (o->val == val) {
+			snprintf(buf, 32, "--%s", o->name);
+			return buf;
+		}
+	}
+	snprintf(buf, 32, "-%c", val);
+	return buf;
+}
+
+/*
+ * A decimal number in [min, max]: strtoul() alone would accept leading
+ * blanks, a sign (negating the value) and trailing junk.
+ */
+static bool parse_ulong(const char *s, unsigned long min, unsigned long max,
+			unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static int parse_port(const char *arg, const char *name, struct env *env,
+		      char *err, size_t errlen)
+{
+	unsigned long v;
+	int i;
+
+	if (!parse_ulong(arg, 1, 65535, &v))
+		return bad(err, errlen, "invalid %s '%s': must be 1..65535",
+			   name, arg);
+	for (i = 0; i < env->nr_ports; i++)
+		if (env->ports[i] == v)
+			return bad(err, errlen, "duplicate %s '%s'", name, arg);
+	if (env->nr_ports >= FR_MAX_PORTS)
+		return bad(err, errlen, "invalid %s '%s': at most %d ports",
+			   name, arg, FR_MAX_PORTS);
+	env->ports[env->nr_ports++] = (unsigned short)v;
+	return FR_ARGS_OK;
+}
+
+/* An inode number, or a path to an nsfs file such as /proc/PID/ns/net. */
+static int parse_netns(const char *arg, struct env *env, char *err,
+		       size_t errlen)
+{
+	unsigned long v;
+	struct stat st;
+
+	if (all_digits(arg)) {
+		if (!parse_ulong(arg, 1, UINT32_MAX, &v))
+			return bad(err, errlen,
+				   "invalid --netns '%s': inode must be "
+				   "1..%lu",
+				   arg, (unsigned long)UINT32_MAX);
+		env->netns = (unsigned int)v;
+		return FR_ARGS_OK;
+	}
+	if (stat(arg, &st))
+		return bad(err, errlen, "invalid --netns '%s': %s", arg,
+			   strerror(errno));
+	/* Namespace inodes are 32-bit proc inums (ns_alloc_inum()). */
+	if (!st.st_ino || (unsigned long long)st.st_ino > UINT32_MAX)
+		return bad(err, errlen,
+			   "invalid --netns '%s': inode %llu is not a "
+			   "namespace inode",
+			   arg, (unsigned long long)st.st_ino);
+	env->netns = (unsigned int)st.st_ino;
+	return FR_ARGS_OK;
+}
+
+static int parse_hooks(const char *arg, struct env *env, char *err,
+		       size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(hooks_names) / sizeof(hooks_names[0]); i++) {
+		if (!strcmp(arg, hooks_names[i])) {
+			env->hooks = (enum fr_hooks)i;
+			return FR_ARGS_OK;
+		}
+	}
+	return bad(err, errlen,
+		   "invalid --hooks '%s': must be auto, fentry, kprobe or "
+		   "tracepoint",
+		   arg);
+}
+
+/* BPF_MAP_TYPE_RINGBUF: a power of two, a multiple of the page size. */
+static int parse_ringbuf_kb(const char *arg, struct env *env, char *err,
+			    size_t errlen)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned long v, min_kb;
+
+	if (page <= 0)
+		page = 4096;
+	/* libbpf-tools use >= 4 pages; power of two implies page multiple. */
+	min_kb = 4 * (unsigned long)page / 1024;
+	if (!parse_ulong(arg, min_kb, FR_RINGBUF_KB_MAX, &v) || (v & (v - 1)))
+		return bad(err, errlen,
+			   "invalid --ringbuf-kb '%s': must be a power of two "
+			   "from %lu to %d",
+			   arg, min_kb, FR_RINGBUF_KB_MAX);
+	env->ringbuf_kb = (unsigned int)v;
+	return FR_ARGS_OK;
+}
+
+int fr_parse_args(int argc, char **argv, struct env *env, char *err,
+		  size_t errlen)
+{
+	unsigned long v;
+	char sbuf[32];
+	const char *name;
+	int c, ret;
+
+	*env = env_defaults;
+	if (err && errlen)
+		err[0] = '\0';
+	/*
+	 * optind = 0, not 1: glibc (and musl) then also forget a half-parsed
+	 * "-abc" cluster left over from an earlier call that stopped on an
+	 * error.  Errors are ours to report, so getopt must stay quiet.
+	 */
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) !=
+	       -1) {
+		ret = FR_ARGS_OK;
+		switch (c) {
+		case 'j':
+			env->json = true;
+			break;
+		case 'v':
+			env->verbose = true;
+			break;
+		case 'p':
+			if (!parse_ulong(optarg, 1, FR_PID_MAX, &v))
+				return bad(err, errlen,
+					   "invalid --pid '%s': must be "
+					   "1..%d",
+					   optarg, FR_PID_MAX);
+			env->pid = (unsigned int)v;
+			break;
+		case 'P':
+			ret = parse_port(optarg, opt_name(c, sbuf), env, err,
+					 errlen);
+			break;
+		case '4':
+		case '6':
+			if (env->family &&
+			    env->family != (c == '4' ? AF_INET : AF_INET6))
+				return bad(err, errlen,
+					   "-4 and -6 cannot be used together");
+			env->family = c == '4' ? AF_INET : AF_INET6;
+			break;
+		case OPT_NETNS:
+			ret = parse_netns(optarg, env, err, errlen);
+			break;
+		case 'd':
+			if (!parse_ulong(optarg, 1, FR_DURATION_MAX, &v))
+				return bad(err, errlen,
+					   "invalid --duration '%s': must be "
+					   "1..%d seconds",
+					   optarg, FR_DURATION_MAX);
+			env->duration_s = v;
+			break;
+		case OPT_HOOKS:
+			ret = parse_hooks(optarg, env, err, errlen);
+			break;
+		case OPT_RINGBUF_KB:
+			ret = parse_ringbuf_kb(optarg, env, err, errlen);
+			break;
+		case 'h':
+			fr_usage(stdout);
+			return FR_ARGS_EXIT;
+		case OPT_VERSION:
+			printf("finrst %s\n", FINRST_VERSION);
+			return FR_ARGS_EXIT;
+		case ':':
+			return bad(err, errlen, "option %s needs an argument",
+				   opt_name(optopt, sbuf));
+		case '?':
+		default:
+			/*
+			 * optopt is 0 for an unknown or ambiguous long option
+			 * (getopt_long has stepped past it), one of ours for
+			 * "--json=x", else the unknown short option.
+			 */
+			if (!optopt) {
+				name = argv[optind - 1];
+				return bad(err, errlen,
+					   "unknown option '%.*s'",
+					   (int)strcspn(name, "="), name);
+			}
+			if (optopt >= 256 ||
+			    (optopt != ':' && strchr(short_opts + 1, optopt)))
+				return bad(err, errlen,
+					   "option %s takes no argument",
+					   opt_name(optopt, sbuf));
+			return bad(err, errlen, "unknown option '-%c'", optopt);
+		}
+		if (ret != FR_ARGS_OK)
+			return ret;
+	}
+	if (optind < argc)
+		return bad(err, errlen, "unexpected argument '%s'",
+			   argv[optind]);
+	return FR_ARGS_OK;
+}

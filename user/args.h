@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * args.h - the command line (SPEC §3).
+ */
+#ifndef FINRST_ARGS_H
+#define FINRST_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "finrst.h"
+
+#ifndef FINRST_VERSION
+#define FINRST_VERSION "0.1.0"
+#endif
+
+#define FR_RINGBUF_KB_DEFAULT 4096
+#define FR_RINGBUF_KB_MAX (1024 * 1024)	/* 1 GiB */
+
+enum fr_hooks {
+	FR_HOOKS_AUTO,
+	FR_HOOKS_FENTRY,
+	FR_HOOKS_KPROBE,
+	FR_HOOKS_TRACEPOINT,
+};
+
+struct env {
+	bool json, verbose;
+	enum fr_hooks hooks;
+	unsigned long duration_s;	/* 0 = until signal */
+	unsigned int pid;		/* 0 = any */
+	unsigned short ports[FR_MAX_PORTS];
+	int nr_ports;
+	int family;			/* 0 = any, AF_INET (-4), AF_INET6 */
+	unsigned int netns;		/* inode, 0 = any */
+	unsigned int ringbuf_kb;	/* hidden --ringbuf-kb: loss tests */
+};
+
+#define FR_ARGS_OK 0
+#define FR_ARGS_EXIT 1	/* -h / --version printed to stdout: exit 0 */
+#define FR_ARGS_BAD 2	/* err holds one line naming the argument: exit 2 */
+
+/*
+ * Reset *env to its defaults, then parse argv into it.  Prints only for -h
+ * and --version (to stdout); on FR_ARGS_BAD, err holds "finrst: ..." without
+ * a newline, for the caller to print.  Never exits; safe to call repeatedly.
+ */
+int fr_parse_args(int argc, char **argv, struct env *env, char *err,
+		  size_t errlen);
+void fr_usage(FILE *out);
+const char *fr_hooks_name(enum fr_hooks h);
+
+#endif /* FINRST_ARGS_H */

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * json.c - a streaming JSON writer into a caller buffer (see json.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+
+void jw_init(struct jw *w, char *buf, size_t cap)
+{
+	memset(w, 0, sizeof(*w));
+	w->buf = buf;
+	w->cap = cap;
+	w->first[0] = true;
+	if (cap)
+		buf[0] = '\0';
+	else
+		w->overflow = true;
+}
+
+/* Append n bytes, all or nothing, keeping room for the NUL. */
+static void jw_put(struct jw *w, const char *s, size_t n)
+{
+	if (w->overflow)
+		return;
+	if (n >= w->cap - w->len) {
+		w->overflow = true;
+		return;
+	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+	w->buf[w->len] = '\0';
+}
+
+static void jw_putc(struct jw *w, char c)
+{
+	jw_put(w, &c, 1);
+}
+
+/* Separator before a value or a name. */
+static void jw_sep(struct jw *w)
+{
+	if (!w->first[w->depth])
+		jw_putc(w, ',');
+	w->first[w->depth] = false;
+}
+
+static void jw_open(struct jw *w, char c)
+{
+	jw_sep(w);
+	if (w->depth + 1 >= JW_MAX_DEPTH) {
+		w->overflow = true;
+		return;
+	}
+	jw_putc(w, c);
+	w->depth++;
+	w->first[w->depth] = true;
+}
+
+static void jw_close(struct jw *w, char c)
+{
+	if (w->depth == 0) {
+		/* Unbalanced: the output could only be invalid. */
+		w->overflow = true;
+		return;
+	}
+	w->depth--;
+	jw_putc(w, c);
+}
+
+void jw_start_object(struct jw *w)
+{
+	jw_open(w, '{');
+}
+
+void jw_end_object(struct jw *w)
+{
+	jw_close(w, '}');
+}
+
+void jw_start_array(struct jw *w)
+{
+	jw_open(w, '[');
+}
+
+void jw_end_array(struct jw *w)
+{
+	jw_close(w, ']');
+}
+
+/*
+ * Length of the well-formed UTF-8 sequence at s (n > 0 bytes available), or 0
+ * if there is none.  The ranges are RFC 3629 §4: they exclude overlong forms
+ * (C0, C1, E0 80..9F, F0 80..8F), UTF-16 surrogates (ED A0..BF) and code
+ * points above U+10FFFF (F4 90.., F5..FF).
+ */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t len, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c < 0xc2)
+		return 0;
+	if (c < 0xe0) {
+		len = 2;
+	} else if (c < 0xf0) {
+		len = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+	} else if (c < 0xf5) {
+		len = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	} else {
+		return 0;
+	}
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* The JSON escape for an ASCII byte, or NULL if it goes out as is. */
+static const char *json_escape(unsigned char c, char tmp[7])
+{
+	switch (c) {
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\b':
+		return "\\b";
+	case '\f':
+		return "\\f";
+	case '\n':
+		return "\\n";
+	case '\r':
+		return "\\r";
+	case '\t':
+		return "\\t";
+	}
+	/* RFC 8259 only requires 0x00-0x1f; DEL is escaped for terminals. */
+	if (c < 0x20 || c == 0x7f) {
+		memcpy(tmp, "\\u00", 4);
+		tmp[4] = "0123456789abcdef"[c >> 4];
+		tmp[5] = "0123456789abcdef"[c & 0xf];
+		tmp[6] = '\0';
+		return tmp;
+	}
+	return NULL;
+}
+
+static void jw_put_escaped(struct jw *w, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, run = 0, len;
+	const char *esc;
+	char tmp[7];
+
+	jw_putc(w, '"');
+	while (i < n) {
+		len = utf8_seq_len(s + i, n - i);
+		esc = len == 1 ? json_escape(s[i], tmp) : NULL;
+		if (len && !esc) {
+			/* Plain ASCII or well-formed UTF-8: batch it. */
+			i += len;
+			run += len;
+			continue;
+		}
+		jw_put(w, (const char *)s + i - run, run);
+		run = 0;
+		/* Each byte of an ill-formed sequence becomes U+FFFD. */
+		if (!esc)
+			esc = "\\ufffd";
+		jw_put(w, esc, strlen(esc));
+		i++;
+	}
+	jw_put(w, (const char *)s + i - run, run);
+	jw_putc(w, '"');
+}
+
+void jw_name(struct jw *w, const char *name)
+{
+	jw_sep(w);
+	jw_put_escaped(w, name, strlen(name));
+	jw_putc(w, ':');
+	/* The value that follows needs no separator. */
+	w->first[w->depth] = true;
+}
+
+void jw_string_n(struct jw *w, const char *s, size_t n)
+{
+	jw_sep(w);
+	jw_put_escaped(w, s, n);
+}
+
+void jw_string(struct jw *w, const char *s)
+{
+	jw_string_n(w, s, strlen(s));
+}
+
+static void jw_raw_value(struct jw *w, const char *s)
+{
+	jw_sep(w);
+	jw_put(w, s, strlen(s));
+}
+
+void jw_uint(struct jw *w, unsigned long long v)
+{
+	char tmp[24];
+
+	snprintf(tmp, sizeof(tmp), "%llu", v);
+	jw_raw_value(w, tmp);
+}
+
+void jw_int(struct jw *w, long long v)
+{
+	char tmp[24];
+
+	snprintf(tmp, sizeof(tmp), "%lld", v);
+	jw_raw_value(w, tmp);
+}
+
+void jw_bool(struct jw *w, bool v)
+{
+	jw_raw_value(w, v ? "true" : "false");
+}
+
+void jw_null(struct jw *w)
+{
+	jw_raw_value(w, "null");
+}
+
+void jw_kv_string(struct jw *w, const char *name, const char *s)
+{
+	jw_name(w, name);
+	jw_string(w, s);
+}
+
+void jw_kv_uint(struct jw *w, const char *name, unsigned long long v)
+{
+	jw_name(w, name);
+	jw_uint(w, v);
+}
+
+void jw_kv_int(struct jw *w, const char *name, long long v)
+{
+	jw_name(w, name);
+	jw_int(w, v);
+}
+
+void jw_kv_bool(struct jw *w, const char *name, bool v)
+{
+	jw_name(w, name);
+	jw_bool(w, v);
+}
+
+void jw_kv_null(struct jw *w, const char *name)
+{
+	jw_name(w, name);
+	jw_null(w);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * json.h - a streaming JSON writer into a caller buffer.
+ *
+ * Same shape as bpftool's json_writer, but it writes into a fixed buffer so
+ * formatting a record never allocates.  Output is compact (no spaces) and is
+ * valid JSON and valid UTF-8 whatever bytes the strings hold.
+ *
+ * The buffer is kept NUL-terminated.  When something does not fit, ->overflow
+ * is set, nothing more is written, and ->buf holds a prefix of the output;
+ * nothing is ever written at or past buf + cap.
+ */
+#ifndef FINRST_JSON_H
+#define FINRST_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define JW_MAX_DEPTH 16
+
+struct jw {
+	char *buf;
+	size_t len, cap;
+	int depth;
+	bool first[JW_MAX_DEPTH];	/* no value written yet at this depth */
+	bool overflow;			/* out of room, or nested too deep */
+};
+
+void jw_init(struct jw *w, char *buf, size_t cap);
+
+void jw_start_object(struct jw *w);
+void jw_end_object(struct jw *w);
+void jw_start_array(struct jw *w);
+void jw_end_array(struct jw *w);
+
+/* Key of the next value inside an object. */
+void jw_name(struct jw *w, const char *name);
+
+void jw_string(struct jw *w, const char *s);		 /* NUL-terminated */
+void jw_string_n(struct jw *w, const char *s, size_t n); /* any bytes */
+void jw_uint(struct jw *w, unsigned long long v);
+void jw_int(struct jw *w, long long v);
+void jw_bool(struct jw *w, bool v);
+void jw_null(struct jw *w);
+
+void jw_kv_string(struct jw *w, const char *name, const char *s);
+void jw_kv_uint(struct jw *w, const char *name, unsigned long long v);
+void jw_kv_int(struct jw *w, const char *name, long long v);
+void jw_kv_bool(struct jw *w, const char *name, bool v);
+void jw_kv_null(struct jw *w, const char *name);
+
+#endif /* FINRST_JSON_H */
