@@ -254,8 +254,18 @@ static __always_inline void snapshot(struct sock *sk, struct tcp_sock *tp,
 	r->dport = bpf_ntohs(sk->__sk_common.skc_dport);
 	r->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	r->cgroup_id = BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
+	/* bytes_acked counts the client's SYN (tcp_ack in SYN_SENT) and an
+	 * acknowledged FIN; bytes_received counts the peer's FIN (tcp_fin
+	 * sets SOCK_DONE).  Report payload only. */
 	r->bytes_sent = tp->bytes_acked;
+	if (r->role == FR_ROLE_CLIENT && r->bytes_sent)
+		r->bytes_sent--;
+	if (r->flags & FR_F_LOCAL_FIN && tp->snd_una == tp->write_seq &&
+	    r->bytes_sent)
+		r->bytes_sent--;
 	r->bytes_received = tp->bytes_received;
+	if (sk_flag(sk, SOCK_DONE) && r->bytes_received)
+		r->bytes_received--;
 	if (!(r->flags & FR_F_CLOSED))
 		r->unsent_bytes = tp->write_seq - tp->snd_una -
 				  (sk->__sk_common.skc_state == FR_TCP_SYN_SENT);
@@ -268,7 +278,8 @@ static __always_inline __u32 unread_bytes(struct tcp_sock *tp,
 					  struct fr_sock *s, int state)
 {
 	__u32 n = tp->rcv_nxt - tp->copied_seq;
-	bool fin = s->rec.flags & FR_F_PEER_FIN || state == FR_TCP_CLOSE_WAIT ||
+	bool fin = sk_flag((struct sock *)tp, SOCK_DONE) ||
+		   s->rec.flags & FR_F_PEER_FIN || state == FR_TCP_CLOSE_WAIT ||
 		   state == FR_TCP_LAST_ACK || state == FR_TCP_CLOSING;
 
 	if (fin && n > 0)
