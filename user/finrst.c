@@ -101,10 +101,6 @@ static void check_requirements(void)
 		die(1, "kernel BTF not found at /sys/kernel/btf/vmlinux: "
 		       "finrst needs a kernel built with CONFIG_DEBUG_INFO_BTF=y "
 		       "(Debian's kernels have it)");
-	if (geteuid() != 0) {
-		/* Capabilities may still be enough; the load will tell. */
-		return;
-	}
 }
 
 int main(int argc, char **argv)
@@ -150,9 +146,16 @@ int main(int argc, char **argv)
 
 	ret = fr_loader_start(&l, &env, vmlinux, err, sizeof(err));
 	if (ret) {
-		if (ret == -EPERM || ret == -EACCES)
+		if ((ret == -EPERM || ret == -EACCES) && geteuid() != 0)
 			die(1, "%s: run as root, or with CAP_BPF, CAP_PERFMON "
 			       "and CAP_NET_ADMIN", err);
+		if (env.hooks == FR_HOOKS_FENTRY)
+			die(1, "%s: this kernel refuses fentry programs (BPF "
+			       "trampolines missing, or kernel lockdown); try "
+			       "--hooks=auto", err);
+		if (env.hooks == FR_HOOKS_KPROBE)
+			die(1, "%s: this kernel has no kprobes "
+			       "(CONFIG_KPROBES); try --hooks=auto", err);
 		die(1, "%s", err);
 	}
 
