@@ -272,6 +272,40 @@ static __always_inline void snapshot(struct sock *sk, struct tcp_sock *tp,
 	r->err = sk->sk_err;
 }
 
+/* Before 6.1 (commit e9bd0cca09d1) netns_ipv4 held a pointer to the
+ * death row; since then it is embedded. */
+struct netns_ipv4___dr_ptr {
+	struct inet_timewait_death_row *tcp_death_row;
+};
+
+struct net___dr_ptr {
+	struct netns_ipv4___dr_ptr ipv4;
+};
+
+/*
+ * Was the TIME_WAIT socket refused because the table is full?
+ * inet_twsk_alloc() refuses when tw_refcount - 1 >= sysctl_max_tw_buckets
+ * (TCPTimeWaitOverflow); after a success the count is at most the maximum.
+ * So at the CLOSE that follows, a count at or above it means no timewait
+ * socket was kept (wrong only for the one that filled the last slot).
+ */
+static __always_inline bool tw_table_full(struct sock *sk)
+{
+	struct net *net = BPF_CORE_READ(sk, __sk_common.skc_net.net);
+	struct inet_timewait_death_row *dr;
+	int refs, max;
+
+	if (!bpf_core_field_exists(struct inet_timewait_death_row, tw_refcount))
+		return false;		/* < 5.19: atomic tw_count */
+	if (bpf_core_field_size(net->ipv4.tcp_death_row) == sizeof(void *))
+		dr = BPF_CORE_READ((struct net___dr_ptr *)net, ipv4.tcp_death_row);
+	else
+		dr = &net->ipv4.tcp_death_row;
+	refs = BPF_CORE_READ(dr, tw_refcount.refs.counter);
+	max = BPF_CORE_READ(dr, sysctl_max_tw_buckets);
+	return refs - 1 >= max;
+}
+
 /* Received bytes nobody read.  A received FIN takes one sequence number;
  * __tcp_close() subtracts it too (len-- for TCPHDR_FIN). */
 static __always_inline __u32 unread_bytes(struct tcp_sock *tp,
@@ -599,7 +633,7 @@ static __always_inline void on_close_state(struct sock *sk,
 	 * tcp_time_wait(): a timewait socket takes over (KERNELS.md). */
 	if (old == FR_TCP_FIN_WAIT1 || old == FR_TCP_FIN_WAIT2 ||
 	    old == FR_TCP_CLOSING)
-		r->flags |= FR_F_TIME_WAIT;
+		r->flags |= tw_table_full(sk) ? FR_F_TW_SKIPPED : FR_F_TIME_WAIT;
 	emit(sk, s, now);
 }
 
