@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * finrst-scenario: run real TCP teardowns in a private network namespace
+ * under a running finrst and compare its records with what the test did
+ * and with the kernel's own counters (SPEC.md §2).
+ */
+#ifndef FINRST_SCENARIO_H
+#define FINRST_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+
+struct json_object;
+
+/* Exit statuses understood by CTest (SKIP_RETURN_CODE 77). */
+#define EXIT_PASS 0
+#define EXIT_FAIL 1
+#define EXIT_SKIP 77
+
+#define ADDR_STR_LEN 64
+
+/* ---- worker.c: processes that own the sockets ---- */
+
+/*
+ * A worker is a forked process that makes socket calls on command, so that
+ * every close/shutdown/connect is made by a task with a known pid and comm.
+ * Sockets live in the worker and are named by a slot number.
+ */
+struct worker {
+	pid_t pid;
+	int ch;
+	char comm[16];
+	bool gone;
+};
+
+enum w_op {
+	OP_SOCKET,	/* a0 = family */
+	OP_BIND,	/* bind to loopback, a0 = port (0: any) */
+	OP_LISTEN,
+	OP_CONNECT,	/* a0 = port on loopback */
+	OP_ACCEPT,
+	OP_SETINT,	/* setsockopt(a0 level, a1 name, int a2) */
+	OP_LINGER,	/* SO_LINGER {a0, a1} */
+	OP_CLOSE,	/* rep.us = time close() took */
+	OP_SHUTDOWN,	/* a0 = how */
+	OP_DISCONNECT,	/* connect(AF_UNSPEC) */
+	OP_WRITE,	/* a0 bytes, blocking */
+	OP_FILL,	/* non-blocking writes until EAGAIN */
+	OP_READ,	/* a0 bytes (<0: to EOF), a1 = timeout ms */
+	OP_INQ,		/* SIOCINQ */
+	OP_OUTQ,	/* SIOCOUTQ */
+	OP_WAIT_INQ,	/* until SIOCINQ >= a0, a1 = timeout ms */
+	OP_POLL,	/* a0 = events, a1 = timeout ms; rep.val = revents */
+	OP_FORK,	/* new worker sharing all sockets, comm in name */
+	OP_EXIT,	/* _exit(0) with every socket still open; no reply */
+};
+
+struct w_rep {
+	int ret;	/* 0 or -1 */
+	int err;	/* errno when ret == -1 */
+	int slot;
+	bool eof;
+	long long val;
+	long long us;
+	int family;
+	char laddr[ADDR_STR_LEN], raddr[ADDR_STR_LEN];
+	int lport, rport;
+};
+
+struct worker *worker_start(const char *comm);
+struct worker *worker_fork(struct worker *w, const char *comm);
+void w_send(struct worker *w, enum w_op op, int slot, long long a0,
+	    long long a1, long long a2);
+struct w_rep w_recv(struct worker *w, enum w_op op, int timeout_ms);
+struct w_rep w_call(struct worker *w, enum w_op op, int slot, long long a0,
+		    long long a1, long long a2);
+/* Tell the worker to _exit() and reap it; returns how long that took. */
+long long w_exit(struct worker *w);
+void workers_kill_all(void);
+const char *op_name(enum w_op op);
+
+/* ---- run.c: one namespace, one finrst run, the expectations ---- */
+
+enum tri { T_ANY, T_FALSE, T_TRUE };
+
+struct range {
+	bool set;
+	long long lo, hi;
+};
+#define EQ(x) ((struct range){ true, (x), (x) })
+#define IN(a, b) ((struct range){ true, (a), (b) })
+
+struct linger_want {
+	bool set, null, on;
+	int seconds;
+};
+#define LINGER_NULL ((struct linger_want){ .set = true, .null = true })
+#define LINGER(o, s) ((struct linger_want){ .set = true, .on = (o), .seconds = (s) })
+
+/* What a teardown record must say; zero/NULL members are not checked. */
+struct want {
+	const char *role, *initiator, *outcome, *cause, *state;
+	const char *shutdown;	/* "null" for JSON null */
+	/* the tcp_send_reset reason name; null expected before Linux 6.10 */
+	const char *kernel_reason;
+	struct linger_want linger;
+	enum tri time_wait, by_exit, linger_expired, time_wait_skipped;
+	struct range close_blocked_us, unread_bytes, unsent_bytes;
+	struct range bytes_sent, bytes_received;
+	const struct worker *by;	/* pid and comm must be this task's */
+	const struct worker *owner;	/* this task's, or 0 and "" */
+	/* close_blocked_us within 20% of what the test measured */
+	long long blocked_measured_us;
+};
+
+/* One end of a connection as the test saw it (getsockname/getpeername). */
+struct end {
+	char label[32];
+	int family;
+	char laddr[ADDR_STR_LEN], raddr[ADDR_STR_LEN];
+	int lport, rport;
+};
+
+struct run;
+struct finrst;
+
+/* -v: print every record finrst sent */
+extern bool verbose;
+
+/*
+ * Start finrst (unless finrst is NULL: sockets only) and take the first
+ * counter snapshot. NULL with *status set when finrst does not get ready.
+ */
+struct run *run_begin(const char *name, unsigned long long netns,
+		      const char *finrst, const char *hooks, int *status);
+/* Wait for the records, stop finrst, check everything; the exit status. */
+int run_finish(struct run *r);
+/* Wall-clock seconds the run spans so far, and its length. */
+void run_time_bounds(const struct run *r, time_t *lo, time_t *hi);
+long long run_elapsed_us(const struct run *r);
+/* A check failed: print it and count it. */
+void fail(struct run *r, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Setup went wrong: nothing more can be learnt, stop with status 1. */
+void fatal(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+void expect_end(struct run *r, const struct end *e, struct want w);
+/* A no_socket RST we sent from laddr:lport to raddr:rport. */
+void expect_rst_sent(struct run *r, int family, const char *laddr, int lport,
+		     const char *raddr, int rport);
+void expect_counts(struct run *r, long long out_rsts, long long abort_on_close,
+		   long long time_wait);
+
+/* ---- scenarios.c ---- */
+
+struct pair {
+	struct worker *cli, *srv;
+};
+
+struct scenario {
+	const char *name;
+	void (*body)(struct run *r, struct pair *p, int family, long param);
+	long param;
+	/* drawn by the oracle, with param from oracle_lo..oracle_hi */
+	bool in_oracle;
+	long oracle_lo, oracle_hi;
+	bool needs_nft;
+};
+
+extern const struct scenario scenarios[];
+const struct scenario *scenario_find(const char *name);
+void scenario_list(void);
+
+/* ---- sys.c: namespace, external tools ---- */
+
+int netns_enter(unsigned long long *ino);
+bool family_usable(int family);
+bool kernel_has_rst_reason(void);
+/* Run argv, its stdout into out (NUL-terminated); returns exit status. */
+int run_capture(const char *const argv[], char *out, size_t len);
+struct nstat {
+	long long out_rsts, abort_on_close, abort_on_data, abort_on_timeout;
+};
+int nstat_read(struct nstat *ns);
+/* TIME_WAIT sockets in this namespace: count, and their local ports. */
+int ss_time_wait(int *lports, int max);
+/* Drop every segment from sport to dport (output hook, this netns). */
+int nft_drop(int sport, int dport);
+int nft_flush(void);
+bool nft_usable(void);
+long long mono_us(void);
+
+/* ---- finrst.c: the tracer process ---- */
+
+struct finrst *finrst_start(const char *path, const char *hooks,
+			    unsigned long long netns, int *skip);
+/* Read what is there; returns false once both pipes are at EOF. */
+bool finrst_pump(struct finrst *f, int timeout_ms);
+size_t finrst_nrecords(const struct finrst *f);
+struct json_object *finrst_record(const struct finrst *f, size_t i);
+/* SIGINT, drain, reap; returns exit status or -1. */
+int finrst_stop(struct finrst *f);
+void finrst_kill(struct finrst *f);
+const char *finrst_stderr(const struct finrst *f);
+const char *finrst_backend(const struct finrst *f);
+size_t finrst_bad_lines(const struct finrst *f);
+
+/* ---- records.c: matching and field checks ---- */
+
+void check_record_types(struct run *r, const char *what,
+			struct json_object *rec);
+void check_want(struct run *r, const char *what, struct json_object *rec,
+		const struct end *e, const struct want *w);
+/* kernel_reason must be name (Linux >= 6.10) or null (older) */
+void want_reason(struct run *r, const char *what, struct json_object *rec,
+		 const char *name);
+bool rec_is(struct json_object *rec, const char *event);
+bool rec_matches_end(struct json_object *rec, const struct end *e);
+bool rec_matches_rst(struct json_object *rec, int family, const char *laddr,
+		     int lport, const char *raddr, int rport);
+const char *rec_str(struct json_object *rec, const char *field);
+long long rec_int(struct json_object *rec, const char *field, bool *ok);
+bool rec_bool(struct json_object *rec, const char *field);
+/* Compact one-line form for messages. */
+const char *rec_text(struct json_object *rec);
+
+#endif

@@ -1,0 +1,702 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The teardowns of SPEC §1, each made with real sockets on loopback, and
+ * what finrst must say about both ends (SPEC §2). A is the end that acts
+ * first, B its peer.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "scenario.h"
+
+enum { CLI, SRV };
+
+static const char *const role_name[] = { [CLI] = "client", [SRV] = "server" };
+
+/* Small enough that a few writes fill both the send and receive buffer. */
+#define SMALL_BUF 4096
+
+struct conn {
+	struct worker *w[2];
+	int s[2];
+	struct end e[2];
+};
+
+/* A call that must work for the scenario to be set up at all. */
+static struct w_rep call_ok(struct worker *w, enum w_op op, int slot,
+			    long long a0, long long a1, long long a2)
+{
+	struct w_rep p = w_call(w, op, slot, a0, a1, a2);
+
+	if (p.ret)
+		fatal("%s: %s failed: %s", w->comm, op_name(op),
+		      strerrorname_np(p.err) ?: strerror(p.err));
+	return p;
+}
+
+static long long close_ok(struct worker *w, int slot)
+{
+	return call_ok(w, OP_CLOSE, slot, 0, 0, 0).us;
+}
+
+static int sock_new(struct worker *w, int family, int sndbuf, int rcvbuf)
+{
+	int s = call_ok(w, OP_SOCKET, -1, family, 0, 0).slot;
+
+	if (sndbuf)
+		call_ok(w, OP_SETINT, s, SOL_SOCKET, SO_SNDBUF, sndbuf);
+	if (rcvbuf)
+		call_ok(w, OP_SETINT, s, SOL_SOCKET, SO_RCVBUF, rcvbuf);
+	return s;
+}
+
+/* rcvbuf on the listener: accepted sockets inherit it with their window. */
+static int listener(struct worker *w, int family, int rcvbuf, int *port)
+{
+	int s = sock_new(w, family, 0, rcvbuf);
+
+	*port = call_ok(w, OP_BIND, s, 0, 0, 0).lport;
+	call_ok(w, OP_LISTEN, s, 0, 0, 0);
+	return s;
+}
+
+static void end_from(struct end *e, const char *label, const struct w_rep *p)
+{
+	snprintf(e->label, sizeof(e->label), "%s", label);
+	e->family = p->family;
+	snprintf(e->laddr, sizeof(e->laddr), "%s", p->laddr);
+	snprintf(e->raddr, sizeof(e->raddr), "%s", p->raddr);
+	e->lport = p->lport;
+	e->rport = p->rport;
+}
+
+/* Client in cw connects to a listener in sw; the listener is closed again. */
+static void conn_open(struct conn *c, struct worker *cw, struct worker *sw,
+		      int family, int cli_sndbuf, int srv_rcvbuf)
+{
+	struct w_rep pc, ps;
+	int port, ls;
+
+	c->w[CLI] = cw;
+	c->w[SRV] = sw;
+	ls = listener(sw, family, srv_rcvbuf, &port);
+	c->s[CLI] = sock_new(cw, family, cli_sndbuf, 0);
+	pc = call_ok(cw, OP_CONNECT, c->s[CLI], port, 0, 0);
+	ps = call_ok(sw, OP_ACCEPT, ls, 0, 0, 0);
+	c->s[SRV] = ps.slot;
+	close_ok(sw, ls);
+	end_from(&c->e[CLI], "client", &pc);
+	end_from(&c->e[SRV], "server", &ps);
+	if (pc.lport != ps.rport || pc.rport != ps.lport)
+		fatal("accepted %s:%d<-%s:%d, but the client is %s:%d->%s:%d",
+		      ps.laddr, ps.lport, ps.raddr, ps.rport, pc.laddr,
+		      pc.lport, pc.raddr, pc.rport);
+}
+
+static const char *err_name(int err)
+{
+	return err ? strerrorname_np(err) ?: strerror(err) : "success";
+}
+
+/* Socket-half checks: what the application sees. */
+static void read_eof(struct run *r, struct worker *w, int slot,
+		     long long bytes)
+{
+	struct w_rep p = w_call(w, OP_READ, slot, -1, 5000, 0);
+
+	if (p.ret || !p.eof || p.val != bytes)
+		fail(r, "socket",
+		     "%s: read to EOF: expected %lld bytes then EOF, actual %lld bytes then %s",
+		     w->comm, bytes, p.val,
+		     p.ret ? err_name(p.err) : p.eof ? "EOF" : "nothing");
+}
+
+static void read_error(struct run *r, struct worker *w, int slot, int err,
+		       int timeout_ms)
+{
+	struct w_rep p = w_call(w, OP_READ, slot, -1, timeout_ms, 0);
+
+	if (!p.ret || p.err != err)
+		fail(r, "socket", "%s: read: expected %s, actual %s%s",
+		     w->comm, err_name(err), p.ret ? err_name(p.err) : "",
+		     p.ret ? "" : p.eof ? "EOF" : "data");
+}
+
+/* Nothing reached this socket: the peer's call put nothing on the wire. */
+static void quiet(struct run *r, struct worker *w, int slot)
+{
+	struct w_rep p = call_ok(w, OP_POLL, slot, POLLIN, 200, 0);
+
+	if (p.val)
+		fail(r, "socket",
+		     "%s: expected nothing to arrive (no segment on the wire), poll revents 0x%llx",
+		     w->comm, p.val);
+}
+
+static void drop(const struct conn *c, int from, int to)
+{
+	if (nft_drop(c->e[from].lport, c->e[to].lport))
+		fatal("nft: could not add the drop rule");
+}
+
+/* A's record after it sent the first FIN by close(). */
+static struct want want_closer(const struct conn *c, int a, const char *cause)
+{
+	return (struct want){
+		.role = role_name[a],
+		.initiator = "local",
+		.outcome = "fin",
+		.cause = cause,
+		.state = "ESTABLISHED",
+		.shutdown = "null",
+		.linger = LINGER(false, 0),
+		.time_wait = T_TRUE,
+		.time_wait_skipped = T_FALSE,
+		.by_exit = T_FALSE,
+		.linger_expired = T_FALSE,
+		.close_blocked_us = EQ(0),
+		.unread_bytes = EQ(0),
+		.by = c->w[a],
+	};
+}
+
+/* B's record: it read EOF, then closed. */
+static struct want want_peer_close(const struct conn *c, int b)
+{
+	return (struct want){
+		.role = role_name[b],
+		.initiator = "peer",
+		.outcome = "fin",
+		.cause = "peer_close",
+		.state = "CLOSE_WAIT",
+		.shutdown = "null",
+		.linger = LINGER(false, 0),
+		.time_wait = T_FALSE,
+		.by_exit = T_FALSE,
+		.close_blocked_us = EQ(0),
+		.unread_bytes = EQ(0),
+		.by = c->w[b],
+	};
+}
+
+/* A reset its connection from ESTABLISHED. */
+static struct want want_rst_sent(const struct conn *c, int a,
+				 const char *cause)
+{
+	return (struct want){
+		.role = role_name[a],
+		.initiator = "local",
+		.outcome = "rst_sent",
+		.cause = cause,
+		.state = "ESTABLISHED",
+		.shutdown = "null",
+		.time_wait = T_FALSE,
+		.by_exit = T_FALSE,
+		.by = c->w[a],
+	};
+}
+
+/* B died of the peer's RST before it closed anything. */
+static struct want want_reset(const struct conn *c, int b)
+{
+	return (struct want){
+		.role = role_name[b],
+		.initiator = "peer",
+		.outcome = "rst_received",
+		.cause = "peer_reset",
+		.state = "ESTABLISHED",
+		.shutdown = "null",
+		.linger = LINGER_NULL,
+		.time_wait = T_FALSE,
+		.by_exit = T_FALSE,
+		.close_blocked_us = EQ(0),
+		.owner = c->w[b],
+	};
+}
+
+/* param 0: the client closes first; 1: the server does. */
+static void sc_close(struct run *r, struct pair *p, int family, long param)
+{
+	int a = param ? SRV : CLI, b = !a;
+	struct want wa, wb;
+	struct conn c;
+
+	conn_open(&c, p->cli, p->srv, family, 0, 0);
+	close_ok(c.w[a], c.s[a]);
+	read_eof(r, c.w[b], c.s[b], 0);
+	close_ok(c.w[b], c.s[b]);
+
+	wa = want_closer(&c, a, "close");
+	wa.bytes_sent = wa.bytes_received = EQ(0);
+	wb = want_peer_close(&c, b);
+	wb.bytes_sent = wb.bytes_received = EQ(0);
+	expect_end(r, &c.e[a], wa);
+	expect_end(r, &c.e[b], wb);
+	expect_counts(r, 0, 0, 1);
+}
+
+/* param: SHUT_RD, SHUT_WR or SHUT_RDWR by the client. */
+static void sc_shutdown(struct run *r, struct pair *p, int family, long param)
+{
+	static const char *const how[] = { [SHUT_RD] = "rd", [SHUT_WR] = "wr",
+					   [SHUT_RDWR] = "rdwr" };
+	struct want wa;
+	struct conn c;
+
+	conn_open(&c, p->cli, p->srv, family, 0, 0);
+	call_ok(c.w[CLI], OP_SHUTDOWN, c.s[CLI], param, 0, 0);
+	if (param == SHUT_RD) {
+		/* SPEC §1: nothing on the wire; the close() sends the FIN */
+		quiet(r, c.w[SRV], c.s[SRV]);
+		close_ok(c.w[CLI], c.s[CLI]);
+		read_eof(r, c.w[SRV], c.s[SRV], 0);
+		close_ok(c.w[SRV], c.s[SRV]);
+		wa = want_closer(&c, CLI, "close");
+	} else {
+		read_eof(r, c.w[SRV], c.s[SRV], 0);
+		close_ok(c.w[SRV], c.s[SRV]);
+		/* the server's FIN puts the client in TIME_WAIT, still open */
+		read_eof(r, c.w[CLI], c.s[CLI], 0);
+		close_ok(c.w[CLI], c.s[CLI]);
+		wa = want_closer(&c, CLI, "shutdown");
+		/* ended before close(): SPEC §2 leaves linger open here */
+		wa.linger.set = false;
+	}
+	wa.shutdown = how[param];
+	expect_end(r, &c.e[CLI], wa);
+	expect_end(r, &c.e[SRV], want_peer_close(&c, SRV));
+	expect_counts(r, 0, 0, 1);
+}
+
+/* param: bytes the server sends and the client never reads. */
+static void sc_unread_data(struct run *r, struct pair *p, int family,
+			   long param)
+{
+	struct want wa, wb;
+	struct conn c;
+
+	conn_open(&c, p->cli, p->srv, family, 0, 0);
+	call_ok(c.w[SRV], OP_WRITE, c.s[SRV], param, 0, 0);
+	call_ok(c.w[CLI], OP_WAIT_INQ, c.s[CLI], param, 5000, 0);
+	close_ok(c.w[CLI], c.s[CLI]);
+	read_error(r, c.w[SRV], c.s[SRV], ECONNRESET, 5000);
+	close_ok(c.w[SRV], c.s[SRV]);
+
+	wa = want_rst_sent(&c, CLI, "unread_data");
+	wa.kernel_reason = "TCP_ABORT_ON_CLOSE";
+	wa.linger = LINGER(false, 0);
+	wa.unread_bytes = EQ(param);
+	wa.bytes_received = EQ(param);
+	wa.bytes_sent = EQ(0);
+	wb = want_reset(&c, SRV);
+	wb.bytes_sent = EQ(param);
+	expect_end(r, &c.e[CLI], wa);
+	expect_end(r, &c.e[SRV], wb);
+	expect_counts(r, 1, 1, 0);
+}
+
+static void sc_linger_zero(struct run *r, struct pair *p, int family,
+			   long param)
+{
+	struct want wa;
+	struct conn c;
+
+	(void)param;
+	conn_open(&c, p->cli, p->srv, family, 0, 0);
+	call_ok(c.w[CLI], OP_LINGER, c.s[CLI], 1, 0, 0);
+	close_ok(c.w[CLI], c.s[CLI]);
+	read_error(r, c.w[SRV], c.s[SRV], ECONNRESET, 5000);
+	close_ok(c.w[SRV], c.s[SRV]);
+
+	wa = want_rst_sent(&c, CLI, "linger_zero");
+	wa.kernel_reason = "TCP_STATE";
+	wa.linger = LINGER(true, 0);
+	wa.unread_bytes = EQ(0);
+	expect_end(r, &c.e[CLI], wa);
+	expect_end(r, &c.e[SRV], want_reset(&c, SRV));
+	expect_counts(r, 1, 0, 0);
+}
+
+static void sc_disconnect(struct run *r, struct pair *p, int family,
+			  long param)
+{
+	struct want wa;
+	struct conn c;
+	struct w_rep d;
+
+	(void)param;
+	conn_open(&c, p->cli, p->srv, family, 0, 0);
+	d = w_call(c.w[CLI], OP_DISCONNECT, c.s[CLI], 0, 0, 0);
+	if (d.ret)
+		fail(r, "socket", "connect(AF_UNSPEC): %s", err_name(d.err));
+	read_error(r, c.w[SRV], c.s[SRV], ECONNRESET, 5000);
+	close_ok(c.w[SRV], c.s[SRV]);
+	/* the socket is CLOSE already: this close() must add no record */
+	close_ok(c.w[CLI], c.s[CLI]);
+
+	wa = want_rst_sent(&c, CLI, "disconnect");
+	wa.kernel_reason = "TCP_STATE";
+	/* its life ended before any close() */
+	wa.linger = LINGER_NULL;
+	expect_end(r, &c.e[CLI], wa);
+	expect_end(r, &c.e[SRV], want_reset(&c, SRV));
+	expect_counts(r, 1, 0, 0);
+}
+
+static void sc_listener_closed(struct run *r, struct pair *p, int family,
+			       long param)
+{
+	struct worker *cw = p->cli, *sw = p->srv;
+	struct conn c = { .w = { cw, sw } };
+	struct want wc;
+	struct w_rep pc;
+	int port, ls;
+
+	(void)param;
+	ls = listener(sw, family, 0, &port);
+	c.s[CLI] = sock_new(cw, family, 0, 0);
+	pc = call_ok(cw, OP_CONNECT, c.s[CLI], port, 0, 0);
+	/* the child must be in the accept queue when the listener goes */
+	if (!(call_ok(sw, OP_POLL, ls, POLLIN, 5000, 0).val & POLLIN))
+		fatal("the connection never reached the accept queue");
+	close_ok(sw, ls);
+	read_error(r, cw, c.s[CLI], ECONNRESET, 5000);
+	close_ok(cw, c.s[CLI]);
+
+	end_from(&c.e[CLI], "client", &pc);
+	c.e[SRV] = (struct end){ .family = family, .lport = port,
+				 .rport = pc.lport };
+	snprintf(c.e[SRV].label, sizeof(c.e[SRV].label), "never-accepted");
+	snprintf(c.e[SRV].laddr, sizeof(c.e[SRV].laddr), "%s", pc.raddr);
+	snprintf(c.e[SRV].raddr, sizeof(c.e[SRV].raddr), "%s", pc.laddr);
+	/* pid: the task whose close() of the listener reset it */
+	wc = want_rst_sent(&c, SRV, "listener_closed");
+	wc.kernel_reason = "TCP_STATE";
+	expect_end(r, &c.e[SRV], wc);
+	expect_end(r, &c.e[CLI], want_reset(&c, CLI));
+	expect_counts(r, 1, 0, 0);
+}
+
+static void sc_connection_refused(struct run *r, struct pair *p, int family,
+				  long param)
+{
+	struct worker *w = p->cli;
+	struct w_rep hold, me, res;
+	struct end e;
+	int hs, cs;
+
+	(void)param;
+	/* a bound, non-listening socket keeps the port closed and ours */
+	hs = sock_new(w, family, 0, 0);
+	hold = call_ok(w, OP_BIND, hs, 0, 0, 0);
+	/* bound first, so the port stays known after connect() fails */
+	cs = sock_new(w, family, 0, 0);
+	me = call_ok(w, OP_BIND, cs, 0, 0, 0);
+	res = w_call(w, OP_CONNECT, cs, hold.lport, 0, 0);
+	if (!res.ret || res.err != ECONNREFUSED)
+		fail(r, "socket", "connect to closed port %d: expected %s, actual %s",
+		     hold.lport, err_name(ECONNREFUSED),
+		     res.ret ? err_name(res.err) : "connected");
+	close_ok(w, cs);
+	close_ok(w, hs);
+
+	e = (struct end){ .family = family, .lport = me.lport,
+			  .rport = hold.lport };
+	snprintf(e.label, sizeof(e.label), "refused-client");
+	snprintf(e.laddr, sizeof(e.laddr), "%s", me.laddr);
+	snprintf(e.raddr, sizeof(e.raddr), "%s", hold.laddr);
+	expect_end(r, &e,
+		   (struct want){
+			   .role = "client",
+			   .initiator = "peer",
+			   .outcome = "refused",
+			   .cause = "connection_refused",
+			   .state = "SYN_SENT",
+			   .shutdown = "null",
+			   .linger = LINGER_NULL,
+			   .time_wait = T_FALSE,
+			   .by_exit = T_FALSE,
+			   .close_blocked_us = EQ(0),
+			   .owner = w,
+		   });
+	expect_rst_sent(r, family, hold.laddr, hold.lport, me.laddr, me.lport);
+	expect_counts(r, 1, 0, 0);
+}
+
+static void sc_keepalive_timeout(struct run *r, struct pair *p, int family,
+				 long param)
+{
+	struct want wa;
+	struct conn c;
+
+	(void)param;
+	conn_open(&c, p->cli, p->srv, family, 0, 0);
+	call_ok(c.w[CLI], OP_SETINT, c.s[CLI], SOL_SOCKET, SO_KEEPALIVE, 1);
+	call_ok(c.w[CLI], OP_SETINT, c.s[CLI], IPPROTO_TCP, TCP_KEEPIDLE, 1);
+	call_ok(c.w[CLI], OP_SETINT, c.s[CLI], IPPROTO_TCP, TCP_KEEPINTVL, 1);
+	call_ok(c.w[CLI], OP_SETINT, c.s[CLI], IPPROTO_TCP, TCP_KEEPCNT, 2);
+	drop(&c, SRV, CLI);
+	/* about 1 s idle + 2 probes 1 s apart, then the kernel resets */
+	read_error(r, c.w[CLI], c.s[CLI], ETIMEDOUT, 20000);
+	/* the client->server direction still works: the server sees it */
+	read_error(r, c.w[SRV], c.s[SRV], ECONNRESET, 5000);
+	nft_flush();
+	close_ok(c.w[SRV], c.s[SRV]);
+	close_ok(c.w[CLI], c.s[CLI]);
+
+	wa = want_rst_sent(&c, CLI, "keepalive_timeout");
+	wa.kernel_reason = "TCP_KEEPALIVE_TIMEOUT";
+	wa.initiator = "kernel";
+	wa.linger = LINGER_NULL;
+	wa.by = NULL;
+	wa.owner = c.w[CLI];
+	expect_end(r, &c.e[CLI], wa);
+	expect_end(r, &c.e[SRV], want_reset(&c, SRV));
+	expect_counts(r, 1, 0, 0);
+}
+
+static void sc_retransmit_timeout(struct run *r, struct pair *p, int family,
+				  long param)
+{
+	const int bytes = 1000;
+	struct want wb;
+	struct conn c;
+
+	(void)param;
+	conn_open(&c, p->cli, p->srv, family, 0, 0);
+	call_ok(c.w[CLI], OP_SETINT, c.s[CLI], IPPROTO_TCP, TCP_USER_TIMEOUT,
+		1000);
+	drop(&c, SRV, CLI);
+	call_ok(c.w[CLI], OP_WRITE, c.s[CLI], bytes, 0, 0);
+	/* the data arrives, the ACKs do not */
+	if (call_ok(c.w[SRV], OP_READ, c.s[SRV], bytes, 5000, 0).val != bytes)
+		fatal("the server did not receive the %d bytes", bytes);
+	read_error(r, c.w[CLI], c.s[CLI], ETIMEDOUT, 20000);
+	/* end the server deterministically: linger 0, its RST is dropped */
+	call_ok(c.w[SRV], OP_LINGER, c.s[SRV], 1, 0, 0);
+	close_ok(c.w[SRV], c.s[SRV]);
+	nft_flush();
+	close_ok(c.w[CLI], c.s[CLI]);
+
+	expect_end(r, &c.e[CLI],
+		   (struct want){
+			   .role = "client",
+			   .initiator = "kernel",
+			   .outcome = "timeout",
+			   .cause = "retransmit_timeout",
+			   .state = "ESTABLISHED",
+			   .shutdown = "null",
+			   .linger = LINGER_NULL,
+			   .time_wait = T_FALSE,
+			   .by_exit = T_FALSE,
+			   .close_blocked_us = EQ(0),
+			   .unsent_bytes = EQ(bytes),
+			   .owner = c.w[CLI],
+		   });
+	wb = want_rst_sent(&c, SRV, "linger_zero");
+	wb.kernel_reason = "TCP_STATE";
+	wb.linger = LINGER(true, 0);
+	wb.bytes_received = EQ(bytes);
+	expect_end(r, &c.e[SRV], wb);
+	expect_counts(r, 1, 0, 0);
+}
+
+/* close() with SO_LINGER {1,1} that cannot get its FIN acknowledged. */
+static void sc_linger_expired(struct run *r, struct pair *p, int family,
+			      long param)
+{
+	struct want wa, wb;
+	struct conn c;
+	long long outq, us, inq;
+
+	(void)param;
+	conn_open(&c, p->cli, p->srv, family, SMALL_BUF, SMALL_BUF);
+	call_ok(c.w[CLI], OP_LINGER, c.s[CLI], 1, 1, 0);
+	call_ok(c.w[CLI], OP_FILL, c.s[CLI], 0, 0, 0);
+	outq = call_ok(c.w[CLI], OP_OUTQ, c.s[CLI], 0, 0, 0).val;
+	us = close_ok(c.w[CLI], c.s[CLI]);
+	note("close() with SO_LINGER {1,1}, %lld bytes not acknowledged: blocked %lld us",
+	     outq, us);
+	if (us < 900000 || us > 3000000)
+		fail(r, "socket",
+		     "close() with SO_LINGER {1,1} and a full send buffer: expected to block about 1 s, actual %lld us",
+		     us);
+	/* the orphan lives on in FIN_WAIT1; the server's reset ends it */
+	inq = call_ok(c.w[SRV], OP_INQ, c.s[SRV], 0, 0, 0).val;
+	if (inq <= 0)
+		fatal("the server has no unread data to reset with");
+	close_ok(c.w[SRV], c.s[SRV]);
+
+	wa = (struct want){
+		.role = "client",
+		.outcome = "rst_received",
+		.cause = "peer_reset",
+		.shutdown = "null",
+		.linger = LINGER(true, 1),
+		.linger_expired = T_TRUE,
+		.by_exit = T_FALSE,
+		.time_wait = T_FALSE,
+		.close_blocked_us = IN(900000, 3000000),
+		.blocked_measured_us = us,
+		.unsent_bytes = IN(1, outq),
+		.by = c.w[CLI],
+	};
+	wb = want_rst_sent(&c, SRV, "unread_data");
+	wb.kernel_reason = "TCP_ABORT_ON_CLOSE";
+	wb.linger = LINGER(false, 0);
+	wb.unread_bytes = EQ(inq);
+	expect_end(r, &c.e[CLI], wa);
+	expect_end(r, &c.e[SRV], wb);
+	expect_counts(r, 1, 1, 0);
+}
+
+/* close() with SO_LINGER {1,5} that returns once the peer took the data. */
+static void sc_linger_acked(struct run *r, struct pair *p, int family,
+			    long param)
+{
+	struct want wa;
+	struct conn c;
+	long long n, outq;
+	struct w_rep cl;
+
+	(void)param;
+	conn_open(&c, p->cli, p->srv, family, SMALL_BUF, SMALL_BUF);
+	call_ok(c.w[CLI], OP_LINGER, c.s[CLI], 1, 5, 0);
+	n = call_ok(c.w[CLI], OP_FILL, c.s[CLI], 0, 0, 0).val;
+	outq = call_ok(c.w[CLI], OP_OUTQ, c.s[CLI], 0, 0, 0).val;
+	w_send(c.w[CLI], OP_CLOSE, c.s[CLI], 0, 0, 0);
+	usleep(300000);
+	read_eof(r, c.w[SRV], c.s[SRV], n);
+	cl = w_recv(c.w[CLI], OP_CLOSE, 10000);
+	if (cl.ret)
+		fatal("close: %s", err_name(cl.err));
+	note("close() with SO_LINGER {1,5}, the peer reading after 0.3 s: blocked %lld us",
+	     cl.us);
+	if (cl.us < 200000 || cl.us >= 5000000)
+		fail(r, "socket",
+		     "close() with SO_LINGER {1,5}: expected to block until the peer read (about 0.3 s), actual %lld us",
+		     cl.us);
+	close_ok(c.w[SRV], c.s[SRV]);
+
+	wa = want_closer(&c, CLI, "close");
+	wa.linger = LINGER(true, 5);
+	wa.close_blocked_us = IN(0, 4999999);
+	wa.blocked_measured_us = cl.us;
+	wa.unsent_bytes = IN(1, outq);
+	wa.bytes_sent = EQ(n);
+	expect_end(r, &c.e[CLI], wa);
+	expect_end(r, &c.e[SRV], want_peer_close(&c, SRV));
+	expect_counts(r, 0, 0, 1);
+}
+
+/* The process exits with SO_LINGER {1,5} and unacknowledged data. */
+static void sc_exit_close(struct run *r, struct pair *p, int family,
+			  long param)
+{
+	struct worker *x = worker_start("fr-exiting");
+	struct want wa;
+	struct conn c;
+	long long n, outq, us;
+
+	(void)param;
+	conn_open(&c, x, p->srv, family, SMALL_BUF, SMALL_BUF);
+	call_ok(x, OP_LINGER, c.s[CLI], 1, 5, 0);
+	n = call_ok(x, OP_FILL, c.s[CLI], 0, 0, 0).val;
+	outq = call_ok(x, OP_OUTQ, c.s[CLI], 0, 0, 0).val;
+	us = w_exit(x);
+	if (us > 1000000)
+		fail(r, "socket",
+		     "exit with SO_LINGER {1,5}: expected no wait (linger is ignored on exit), actual %lld us",
+		     us);
+	read_eof(r, c.w[SRV], c.s[SRV], n);
+	close_ok(c.w[SRV], c.s[SRV]);
+
+	wa = want_closer(&c, CLI, "close");
+	wa.by_exit = T_TRUE;
+	wa.linger = LINGER(true, 5);
+	wa.unsent_bytes = IN(1, outq);
+	expect_end(r, &c.e[CLI], wa);
+	expect_end(r, &c.e[SRV], want_peer_close(&c, SRV));
+	expect_counts(r, 0, 0, 1);
+}
+
+/* The parent's close() of a shared socket does nothing; the child's does. */
+static void sc_fork_close(struct run *r, struct pair *p, int family,
+			  long param)
+{
+	struct worker *child;
+	struct want wa;
+	struct conn c;
+
+	(void)param;
+	conn_open(&c, p->cli, p->srv, family, 0, 0);
+	child = worker_fork(p->cli, "fr-child");
+	close_ok(p->cli, c.s[CLI]);
+	quiet(r, c.w[SRV], c.s[SRV]);
+	close_ok(child, c.s[CLI]);
+	read_eof(r, c.w[SRV], c.s[SRV], 0);
+	close_ok(c.w[SRV], c.s[SRV]);
+
+	wa = want_closer(&c, CLI, "close");
+	wa.by = child;
+	expect_end(r, &c.e[CLI], wa);
+	expect_end(r, &c.e[SRV], want_peer_close(&c, SRV));
+	expect_counts(r, 0, 0, 1);
+}
+
+/* Active closers on both sides; ss must list exactly their ports. */
+static void sc_time_wait(struct run *r, struct pair *p, int family,
+			 long param)
+{
+	for (long i = 0; i < param; i++)
+		sc_close(r, p, family, i % 2);
+}
+
+const struct scenario scenarios[] = {
+	{ .name = "close", .body = sc_close,
+	  .in_oracle = true, .oracle_lo = 0, .oracle_hi = 1 },
+	{ .name = "peer_close", .body = sc_close, .param = 1 },
+	{ .name = "shutdown_wr", .body = sc_shutdown, .param = SHUT_WR,
+	  .in_oracle = true, .oracle_lo = SHUT_WR, .oracle_hi = SHUT_WR },
+	{ .name = "shutdown_rdwr", .body = sc_shutdown, .param = SHUT_RDWR },
+	{ .name = "shutdown_rd", .body = sc_shutdown, .param = SHUT_RD },
+	{ .name = "unread_data", .body = sc_unread_data, .param = 1000,
+	  .in_oracle = true, .oracle_lo = 1, .oracle_hi = 4000 },
+	{ .name = "linger_zero", .body = sc_linger_zero, .in_oracle = true },
+	{ .name = "disconnect", .body = sc_disconnect, .in_oracle = true },
+	{ .name = "listener_closed", .body = sc_listener_closed,
+	  .in_oracle = true },
+	{ .name = "connection_refused", .body = sc_connection_refused,
+	  .in_oracle = true },
+	{ .name = "keepalive_timeout", .body = sc_keepalive_timeout,
+	  .needs_nft = true },
+	{ .name = "retransmit_timeout", .body = sc_retransmit_timeout,
+	  .needs_nft = true },
+	{ .name = "linger_expired", .body = sc_linger_expired },
+	{ .name = "linger_acked", .body = sc_linger_acked },
+	{ .name = "exit_close", .body = sc_exit_close },
+	{ .name = "fork_close", .body = sc_fork_close },
+	{ .name = "time_wait", .body = sc_time_wait, .param = 5 },
+	{ 0 },
+};
+
+const struct scenario *scenario_find(const char *name)
+{
+	for (const struct scenario *s = scenarios; s->name; s++)
+		if (!strcmp(s->name, name))
+			return s;
+	return NULL;
+}
+
+void scenario_list(void)
+{
+	for (const struct scenario *s = scenarios; s->name; s++)
+		printf("%s\n", s->name);
+	printf("oracle\n");
+}
