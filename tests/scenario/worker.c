@@ -11,6 +11,7 @@
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -409,6 +410,30 @@ static struct worker *worker_add(pid_t pid, int ch, const char *comm)
 	return w;
 }
 
+/*
+ * Loopback delivers each segment through the backlog of the CPU that sent
+ * it. With workers on two CPUs, a busy CPU can hold back the passive
+ * closer's ACK of a FIN until after its own FIN went through the other CPU;
+ * the stale ACK then reaches the TIME_WAIT socket after the peer is gone,
+ * is answered, draws a no-socket RST and kills the TIME_WAIT early. One
+ * CPU for every worker keeps segments in order, as a real wire would.
+ */
+static void pin_to_first_cpu(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (CPU_ISSET(cpu, &set)) {
+			CPU_ZERO(&set);
+			CPU_SET(cpu, &set);
+			sched_setaffinity(0, sizeof(set), &set);
+			return;
+		}
+	}
+}
+
 struct worker *worker_start(const char *comm)
 {
 	int sv[2];
@@ -427,6 +452,7 @@ struct worker *worker_start(const char *comm)
 		close_range(4, ~0U, 0);
 		for (int i = 0; i < MAX_SLOTS; i++)
 			slots[i] = -1;
+		pin_to_first_cpu();
 		prctl(PR_SET_NAME, comm);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		/* children made by OP_FORK are reaped by the kernel */
