@@ -265,8 +265,8 @@ static void sc_shutdown(struct run *r, struct pair *p, int family, long param)
 		read_eof(r, c.w[CLI], c.s[CLI], 0);
 		close_ok(c.w[CLI], c.s[CLI]);
 		wa = want_closer(&c, CLI, "shutdown");
-		/* ended before close(): SPEC §2 leaves linger open here */
-		wa.linger.set = false;
+		/* its life ended in TIME_WAIT before any close() */
+		wa.linger = LINGER_NULL;
 	}
 	wa.shutdown = how[param];
 	expect_end(r, &c.e[CLI], wa);
