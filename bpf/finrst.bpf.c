@@ -307,16 +307,13 @@ static __always_inline bool tw_table_full(struct sock *sk)
 }
 
 /* Received bytes nobody read.  A received FIN takes one sequence number;
- * __tcp_close() subtracts it too (len-- for TCPHDR_FIN). */
-static __always_inline __u32 unread_bytes(struct tcp_sock *tp,
-					  struct fr_sock *s, int state)
+ * __tcp_close() subtracts it too (len-- for TCPHDR_FIN).  Only tcp_fin()
+ * sets SOCK_DONE, on every way into CLOSE_WAIT, CLOSING and TIME_WAIT. */
+static __always_inline __u32 unread_bytes(struct sock *sk, struct tcp_sock *tp)
 {
 	__u32 n = tp->rcv_nxt - tp->copied_seq;
-	bool fin = sk_flag((struct sock *)tp, SOCK_DONE) ||
-		   s->rec.flags & FR_F_PEER_FIN || state == FR_TCP_CLOSE_WAIT ||
-		   state == FR_TCP_LAST_ACK || state == FR_TCP_CLOSING;
 
-	if (fin && n > 0)
+	if (sk_flag(sk, SOCK_DONE) && n > 0)
 		n--;
 	return n;
 }
@@ -391,6 +388,15 @@ static __always_inline int local_call(struct sock *sk, bool *exiting,
 	return CALL_NONE;
 }
 
+/* The state at the first local call (close, shutdown, disconnect). */
+static __always_inline void note_state(struct fr_sock *s, int old)
+{
+	if (!s->state_set) {
+		s->rec.state = old;
+		s->state_set = 1;
+	}
+}
+
 /* The facts of a close() of the last reference, taken when it happens. */
 static __always_inline void note_close(struct sock *sk, struct tcp_sock *tp,
 				       struct fr_sock *s, int old, int new,
@@ -409,16 +415,13 @@ static __always_inline void note_close(struct sock *sk, struct tcp_sock *tp,
 		/* sk_lingertime is in jiffies (sock_setsockopt: l_linger * HZ) */
 		r->linger_secs = hz ? lt / hz : 0;
 	}
-	r->unread_bytes = unread_bytes(tp, s, old);
+	r->unread_bytes = unread_bytes(sk, tp);
 	/* before tcp_send_fin() queues the FIN (one sequence number) */
 	r->unsent_bytes = tp->write_seq - tp->snd_una -
 			  (old == FR_TCP_SYN_SENT || (r->flags & FR_F_LOCAL_FIN &&
 						      !(r->flags & FR_F_FIN_ACKED)));
 	set_task(r);
-	if (!s->state_set) {
-		r->state = old;
-		s->state_set = 1;
-	}
+	note_state(s, old);
 	/* __tcp_close() waits in sk_stream_wait_close() while the state is
 	 * FIN_WAIT1, CLOSING or LAST_ACK, unless the close comes from exit
 	 * (then timeout is 0: inet_release checks PF_EXITING). */
@@ -439,10 +442,7 @@ static __always_inline void note_close(struct sock *sk, struct tcp_sock *tp,
 
 static __always_inline void note_shutdown_call(struct fr_sock *s, int old)
 {
-	if (!s->state_set) {
-		s->rec.state = old;
-		s->state_set = 1;
-	}
+	note_state(s, old);
 	if (!(s->rec.flags & FR_F_CLOSED))
 		set_task(&s->rec);
 }
@@ -571,15 +571,14 @@ static __always_inline void on_close_state(struct sock *sk,
 			r->flags |= FR_F_TIMED_OUT;
 		if (kind == CALL_CLOSE && !(r->flags & FR_F_RST_RCVD))
 			note_close(sk, tp, s, old, FR_TCP_CLOSE, exiting);
-		if (kind != CALL_NONE && !(r->flags & FR_F_RST_RCVD))
+		else if (kind != CALL_NONE && !(r->flags & FR_F_RST_RCVD))
 			set_task(r);
 		emit(sk, s, now);
 		return;
 	}
 	if (r->flags & FR_F_RST_SENT) {
-		/* A timer's RST came first (keepalive, FIN_WAIT2, memory). */
-		if (r->err == ETIMEDOUT && r->rst_why == FR_RST_NONE)
-			r->flags |= FR_F_TIMED_OUT;
+		/* A timer's RST came first (keepalive, FIN_WAIT2, memory):
+		 * handle_sock_rst() has set rst_why. */
 		emit(sk, s, now);
 		return;
 	}
@@ -610,12 +609,9 @@ static __always_inline void on_close_state(struct sock *sk,
 	} else if (kind == CALL_DISCONNECT) {
 		/* connect(AF_UNSPEC) -> tcp_disconnect(); not a close */
 		r->rst_why = FR_RST_DISCONNECT;
-		r->unread_bytes = unread_bytes(tp, s, old);
+		r->unread_bytes = unread_bytes(sk, tp);
 		set_task(r);
-		if (!s->state_set) {
-			r->state = old;
-			s->state_set = 1;
-		}
+		note_state(s, old);
 	} else if (old == FR_TCP_ESTABLISHED || old == FR_TCP_CLOSE_WAIT ||
 		   old == FR_TCP_SYN_RECV) {
 		/* Only an abort leaves these states for CLOSE without a RST
@@ -744,6 +740,11 @@ static __always_inline void handle_sock_rst(struct sock *sk, bool active,
 
 	if (!tp || !sk_wanted(sk))
 		return;
+	state = sk->__sk_common.skc_state;
+	/* A reply RST from a live socket (e.g. to an ACK it cannot accept):
+	 * the connection goes on, and this RST is not part of its end. */
+	if (state != FR_TCP_CLOSE && !active)
+		return;
 	s = sock_state(sk, true);
 	if (!s || s->emitted)
 		return;
@@ -756,18 +757,11 @@ static __always_inline void handle_sock_rst(struct sock *sk, bool active,
 		emit(sk, s, bpf_ktime_get_ns());
 		return;
 	}
-	state = sk->__sk_common.skc_state;
-	if (state != FR_TCP_CLOSE && active) {
+	if (state != FR_TCP_CLOSE) {
 		/* Timers reset first and close after (tcp_keepalive_timer,
 		 * tcp_out_of_resources): the CLOSE transition ends it. */
 		s->rec.rst_why = timer_rst_why(sk, state);
 		set_first(&s->rec, FR_INIT_KERNEL);
-		return;
-	}
-	if (state != FR_TCP_CLOSE) {
-		/* A reply RST from a live socket (e.g. an ACK it cannot
-		 * accept): the connection goes on. */
-		s->rec.flags &= ~FR_F_RST_SENT;
 		return;
 	}
 	s->rec.rst_why = FR_RST_OTHER;

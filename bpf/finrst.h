@@ -161,8 +161,6 @@ struct fr_record {
 	char comm[FR_COMM_LEN];
 };
 
-#define FR_ETIMEDOUT 110
-
 /*
  * Decide outcome, cause and initiator from the facts in @r.  Pure: no kernel
  * access, so the same rules run in BPF and in the unit tests.

@@ -27,7 +27,6 @@
 #define NR_execveat	322
 #define NR_close_range	436
 
-#define ECONNRESET	104
 #define ETIMEDOUT	110
 
 #endif
