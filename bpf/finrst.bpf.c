@@ -895,6 +895,94 @@ int BPF_PROG(tp_send_reset, const struct sock *sk, const struct sk_buff *skb)
 	return 0;
 }
 
+/* ---- < 6.10: reply RSTs that tcp:tcp_send_reset does not show ----
+ *
+ * Before 6.10 (19822a980e19, "trace: tcp: fully support
+ * trace_tcp_send_reset") tcp_v4_send_reset() and tcp_v6_send_reset() fire
+ * the tracepoint only for a full socket (sk && sk_fullsock(sk)): a RST to a
+ * segment for a closed port, a TIME_WAIT or a request socket is untraced.
+ * 6.10 also added the reason argument, so the loader enables these
+ * programs exactly when the tracepoint lacks it.
+ */
+
+/* Would tcp_v{4,6}_send_reset(sk, skb) send a RST for this segment? */
+static __always_inline bool reply_rst_sent(const struct sock *sk,
+					   const struct sk_buff *skb)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u16 th = BPF_CORE_READ(skb, transport_header);
+	unsigned long dst;
+	__u8 ver, l4, flags;
+
+	if (bpf_probe_read_kernel(&ver, 1, head + nh))
+		return false;
+	ver >>= 4;
+	if (ver == 4) {
+		struct iphdr ip;
+
+		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
+			return false;
+		l4 = ip.protocol;
+	} else if (ver == 6) {
+		struct ipv6hdr ip6;
+
+		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
+			return false;
+		l4 = ip6.nexthdr;
+	} else {
+		return false;
+	}
+	if (l4 != IPPROTO_TCP ||
+	    bpf_probe_read_kernel(&flags, 1, head + th + 13))
+		return false;
+	/* "Never send a reset in response to a reset." */
+	if (flags & TCP_RST_BIT)
+		return false;
+	if (sk)
+		return true;
+	/* No socket: tcp_v4_send_reset wants a local route (rt_type
+	 * RTN_LOCAL), tcp_v6_send_reset ipv6_unicast_destination(). */
+	dst = BPF_CORE_READ(skb, _skb_refdst) & ~SKB_DST_NOREF;
+	if (!dst)
+		return false;
+	if (ver == 4)
+		return BPF_CORE_READ((struct rtable *)dst, rt_type) ==
+		       RTN_LOCAL;
+	return BPF_CORE_READ((struct rt6_info *)dst, rt6i_flags) & RTF_LOCAL;
+}
+
+/* fentry/kprobe on tcp_v{4,6}_send_reset, < 6.10 */
+static __always_inline void reply_rst_untraced(const struct sock *sk,
+					       const struct sk_buff *skb)
+{
+	if (sk) {
+		int state = BPF_CORE_READ(sk, __sk_common.skc_state);
+
+		/* sk_fullsock(): the tracepoint reports these itself */
+		if (state != FR_TCP_TIME_WAIT && state != FR_TCP_NEW_SYN_RECV)
+			return;
+	}
+	if (reply_rst_sent(sk, skb))
+		handle_nosock_rst(sk, skb, 0, false);
+}
+
+/* Tracepoint backend, < 6.10: tcp_v4_rcv()/tcp_v6_rcv() free a segment
+ * for a closed port with SKB_DROP_REASON_NO_SOCKET right after
+ * tcp_v{4,6}_send_reset(NULL, skb). The reason argument exists since 5.17
+ * and its numbering changes between versions (CO-RE enum value). TIME_WAIT
+ * and request-socket RSTs leave no trace here. */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(tp_kfree_skb, struct sk_buff *skb, void *location, int reason)
+{
+	if (reason != bpf_core_enum_value(enum skb_drop_reason,
+					  SKB_DROP_REASON_NO_SOCKET))
+		return 0;
+	if (reply_rst_sent(NULL, skb))
+		handle_nosock_rst(NULL, skb, 0, false);
+	return 0;
+}
+
 SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(tp_receive_reset, struct sock *sk)
 {
@@ -1084,6 +1172,23 @@ int BPF_PROG(fexit_tcp_send_active_reset, struct sock *sk)
 	return 0;
 }
 
+/* < 6.10 only (see reply_rst_untraced); 6.10 added a reason argument */
+SEC("fentry/tcp_v4_send_reset")
+int BPF_PROG(fentry_tcp_v4_send_reset, const struct sock *sk,
+	     struct sk_buff *skb)
+{
+	reply_rst_untraced(sk, skb);
+	return 0;
+}
+
+SEC("fentry/tcp_v6_send_reset")
+int BPF_PROG(fentry_tcp_v6_send_reset, const struct sock *sk,
+	     struct sk_buff *skb)
+{
+	reply_rst_untraced(sk, skb);
+	return 0;
+}
+
 /* ---- kprobe backend ---- */
 
 SEC("kretprobe/inet_csk_accept")
@@ -1148,6 +1253,22 @@ SEC("kretprobe/tcp_send_active_reset")
 int BPF_KRETPROBE(kretprobe_tcp_send_active_reset)
 {
 	active_reset_exit();
+	return 0;
+}
+
+SEC("kprobe/tcp_v4_send_reset")
+int BPF_KPROBE(kprobe_tcp_v4_send_reset, const struct sock *sk,
+	       struct sk_buff *skb)
+{
+	reply_rst_untraced(sk, skb);
+	return 0;
+}
+
+SEC("kprobe/tcp_v6_send_reset")
+int BPF_KPROBE(kprobe_tcp_v6_send_reset, const struct sock *sk,
+	       struct sk_buff *skb)
+{
+	reply_rst_untraced(sk, skb);
 	return 0;
 }
 

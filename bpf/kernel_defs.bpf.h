@@ -29,4 +29,8 @@
 
 #define ETIMEDOUT	110
 
+#define SKB_DST_NOREF	1UL		/* include/linux/skbuff.h */
+#define RTF_LOCAL	0x80000000	/* include/uapi/linux/ipv6_route.h */
+#define TCP_RST_BIT	0x04		/* tcp_flag_byte(): byte 13 of the header */
+
 #endif

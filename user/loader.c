@@ -36,8 +36,17 @@ static void choose_programs(struct finrst_bpf *s, enum fr_hooks h,
 			on = reason;
 		else if (!strcmp(name, "tp_send_reset"))
 			on = !reason;
+		else if (!strcmp(name, "tp_kfree_skb"))
+			on = h == FR_HOOKS_TRACEPOINT;
 		else
 			on = true;
+		/* The tracepoint gained its reason argument in 6.10, together
+		 * with RSTs sent without a full socket: before that, these
+		 * programs see those RSTs instead. */
+		if (strstr(name, "_tcp_v4_send_reset") ||
+		    strstr(name, "_tcp_v6_send_reset") ||
+		    !strcmp(name, "tp_kfree_skb"))
+			on = on && !reason;
 		bpf_program__set_autoload(p, on);
 	}
 }
