@@ -29,13 +29,14 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 		"usage: finrst-scenario [--hooks=MODE] [--finrst PATH] [--sockets-only] [-v]\n"
-		"                       SCENARIO [ipv4|ipv6]\n"
+		"                       [--signature FILE] SCENARIO [ipv4|ipv6]\n"
 		"       finrst-scenario --list\n"
 		"MODE defaults to $FINRST_HOOKS, else tracepoint; PATH to $FINRST, else\n"
 		"finrst from PATH. --sockets-only makes the teardowns and checks the\n"
 		"kernel counters without finrst; -v prints every record. The oracle\n"
 		"scenario mixes both families unless one is named; its seed comes\n"
-		"from $FINRST_SEED.\n");
+		"from $FINRST_SEED. --signature appends to FILE one line per checked\n"
+		"record with the fields every backend and kernel must agree on.\n");
 }
 
 static void skip(const char *why)
@@ -104,6 +105,7 @@ int main(int argc, char **argv)
 		{ "sockets-only", no_argument, NULL, 's' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "signature", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -134,6 +136,15 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			verbose = true;
+			break;
+		case 'S':
+			signature_out = fopen(optarg, "a");
+			if (!signature_out) {
+				fprintf(stderr, "finrst-scenario: --signature %s: %s\n",
+					optarg, strerror(errno));
+				return 2;
+			}
+			setvbuf(signature_out, NULL, _IOLBF, 0);
 			break;
 		case 'l':
 			scenario_list();

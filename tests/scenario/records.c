@@ -518,3 +518,49 @@ void check_want(struct run *r, const char *what, struct json_object *rec,
 			     m, blocked);
 	}
 }
+
+FILE *signature_out;
+
+/* A byte count this test checks against what it measured itself. */
+static bool bytes_checked(const struct want *w, const char *k)
+{
+	if (!strcmp(k, "bytes_sent"))
+		return w->bytes_sent.set;
+	if (!strcmp(k, "bytes_received"))
+		return w->bytes_received.set;
+	if (!strcmp(k, "unsent_bytes"))
+		return w->unsent_bytes.set;
+	if (!strcmp(k, "unread_bytes"))
+		return w->unread_bytes.set;
+	return false;
+}
+
+void write_signature(FILE *f, const char *test, const char *label,
+		     struct json_object *rec, const struct want *w)
+{
+	static const char *const volatile_fields[] = {
+		"time", "netns", "laddr", "raddr", "lport", "rport",
+		"cgroup_id", "lifetime_us", "close_blocked_us",
+		"kernel_reason", "explain", NULL,
+	};
+
+	fprintf(f, "%s | %s |", test, label);
+	json_object_object_foreach(rec, k, v) {
+		if (one_of(k, volatile_fields))
+			continue;
+		if (!strcmp(k, "pid")) {
+			fprintf(f, " pid=%s",
+				json_object_get_int64(v) ? "task" : "0");
+			continue;
+		}
+		/* each run checked it against its own sockets; the amount
+		 * depends on the kernel's buffer sizes */
+		if (w && bytes_checked(w, k)) {
+			fprintf(f, " %s=checked", k);
+			continue;
+		}
+		fprintf(f, " %s=%s", k,
+			json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+	}
+	fputc('\n', f);
+}

@@ -372,6 +372,9 @@ static void check_records(struct run *r)
 		}
 		check_want(r, x->what, finrst_record(r->f, x->rec), &x->e,
 			   &x->w);
+		if (signature_out)
+			write_signature(signature_out, r->name, x->e.label,
+					finrst_record(r->f, x->rec), &x->w);
 	}
 	for (size_t i = 0; i < r->nrsts; i++) {
 		struct exp_rst *x = &r->rsts[i];
@@ -396,6 +399,9 @@ static void check_records(struct run *r)
 				     "field cause: expected \"no_socket\", actual \"%s\"",
 				     cause ?: "(none)");
 			want_reason(r, x->what, rec, "NO_SOCKET");
+			if (signature_out)
+				write_signature(signature_out, r->name,
+						"no-socket-rst", rec, NULL);
 		}
 	}
 }

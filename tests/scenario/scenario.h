@@ -229,4 +229,16 @@ bool rec_bool(struct json_object *rec, const char *field);
 /* Compact one-line form for messages. */
 const char *rec_text(struct json_object *rec);
 
+/*
+ * --signature FILE: one line per checked record, holding every field that
+ * must not differ between backends and kernels (tools/vmtest compares
+ * them). Left out: what names this run (time, addresses, ports, netns,
+ * pid numbers, cgroup), timings, the kernel's own kernel_reason and the
+ * explain sentence built from the rest; and the byte counts the test
+ * checks against its own sockets, whose size depends on the kernel.
+ */
+extern FILE *signature_out;
+void write_signature(FILE *f, const char *test, const char *label,
+		     struct json_object *rec, const struct want *w);
+
 #endif

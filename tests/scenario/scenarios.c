@@ -545,12 +545,15 @@ static void sc_linger_expired(struct run *r, struct pair *p, int family,
 		.close_blocked_us = IN(900000, 3000000),
 		.blocked_measured_us = us,
 		.unsent_bytes = IN(1, outq),
+		/* acknowledged: what sits unread at the server */
+		.bytes_sent = EQ(inq),
 		.by = c.w[CLI],
 	};
 	wb = want_rst_sent(&c, SRV, "unread_data");
 	wb.kernel_reason = "TCP_ABORT_ON_CLOSE";
 	wb.linger = LINGER(false, 0);
 	wb.unread_bytes = EQ(inq);
+	wb.bytes_received = EQ(inq);
 	expect_end(r, &c.e[CLI], wa);
 	expect_end(r, &c.e[SRV], wb);
 	expect_counts(r, 1, 1, 0);
@@ -560,7 +563,7 @@ static void sc_linger_expired(struct run *r, struct pair *p, int family,
 static void sc_linger_acked(struct run *r, struct pair *p, int family,
 			    long param)
 {
-	struct want wa;
+	struct want wa, wb;
 	struct conn c;
 	long long n, outq;
 	struct w_rep cl;
@@ -590,8 +593,10 @@ static void sc_linger_acked(struct run *r, struct pair *p, int family,
 	wa.blocked_measured_us = cl.us;
 	wa.unsent_bytes = IN(1, outq);
 	wa.bytes_sent = EQ(n);
+	wb = want_peer_close(&c, SRV);
+	wb.bytes_received = EQ(n);
 	expect_end(r, &c.e[CLI], wa);
-	expect_end(r, &c.e[SRV], want_peer_close(&c, SRV));
+	expect_end(r, &c.e[SRV], wb);
 	expect_counts(r, 0, 0, 1);
 }
 
@@ -600,7 +605,7 @@ static void sc_exit_close(struct run *r, struct pair *p, int family,
 			  long param)
 {
 	struct worker *x = worker_start("fr-exiting");
-	struct want wa;
+	struct want wa, wb;
 	struct conn c;
 	long long n, outq, us;
 
@@ -621,8 +626,11 @@ static void sc_exit_close(struct run *r, struct pair *p, int family,
 	wa.by_exit = T_TRUE;
 	wa.linger = LINGER(true, 5);
 	wa.unsent_bytes = IN(1, outq);
+	wa.bytes_sent = EQ(n);
+	wb = want_peer_close(&c, SRV);
+	wb.bytes_received = EQ(n);
 	expect_end(r, &c.e[CLI], wa);
-	expect_end(r, &c.e[SRV], want_peer_close(&c, SRV));
+	expect_end(r, &c.e[SRV], wb);
 	expect_counts(r, 0, 0, 1);
 }
 
