@@ -1158,6 +1158,7 @@ int BPF_PROG(fexit_tcp_disconnect, struct sock *sk, int flags, int ret)
 	return 0;
 }
 
+/* (sk, priority); 6.10 added enum sk_rst_reason. Only sk is read. */
 SEC("fentry/tcp_send_active_reset")
 int BPF_PROG(fentry_tcp_send_active_reset, struct sock *sk)
 {
@@ -1191,6 +1192,8 @@ int BPF_PROG(fentry_tcp_v6_send_reset, const struct sock *sk,
 
 /* ---- kprobe backend ---- */
 
+/* (sk, flags, err, kern) until 6.10, then (sk, arg): only the return
+ * value is read. */
 SEC("kretprobe/inet_csk_accept")
 int BPF_KRETPROBE(kretprobe_inet_csk_accept, struct sock *newsk)
 {
@@ -1256,6 +1259,7 @@ int BPF_KRETPROBE(kretprobe_tcp_send_active_reset)
 	return 0;
 }
 
+/* < 6.10 only, as the fentry pair above */
 SEC("kprobe/tcp_v4_send_reset")
 int BPF_KPROBE(kprobe_tcp_v4_send_reset, const struct sock *sk,
 	       struct sk_buff *skb)
