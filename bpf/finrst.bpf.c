@@ -70,6 +70,7 @@ struct {
 enum fr_counter {
 	CNT_LOST,		/* ring buffer reserve failed: records lost */
 	CNT_EMITTED,
+	CNT_NO_STORAGE,		/* bpf_sk_storage_get(F_CREATE) failed */
 	CNT__MAX,
 };
 
@@ -79,6 +80,59 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
+
+/*
+ * The kernel runs a tracing program at most once per CPU at a time
+ * (__bpf_trace_run(): prog->active; the skips are counted as the program's
+ * recursion_misses). A softirq that interrupts tp_set_state in process
+ * context and changes another socket's state would go unseen, and that
+ * socket's record would be lost. So each shared tracepoint has a twin,
+ * attached after it (probes run in attach order): the twin handles what
+ * its primary did not. The primary stores the arguments of the event it
+ * handled in its slot; the twin, running next for the same event, finds
+ * them and clears the slot, while for an event nested in the primary the
+ * slot holds other arguments (a socket cannot change state inside its own
+ * change) and the twin handles it.
+ */
+enum fr_twin { TWIN_SET_STATE, TWIN_SEND_RESET, TWIN_RECEIVE_RESET,
+	       TWIN_DESTROY, TWIN__MAX };
+
+struct fr_event {
+	__u64 a, b, c;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TWIN__MAX);
+	__type(key, __u32);
+	__type(value, struct fr_event);
+} twins SEC(".maps");
+
+static __always_inline void twin_done(__u32 slot, __u64 a, __u64 b, __u64 c)
+{
+	struct fr_event *e = bpf_map_lookup_elem(&twins, &slot);
+
+	if (e) {
+		e->a = a;
+		e->b = b;
+		e->c = c;
+	}
+}
+
+/* In a twin: did the primary handle this event? */
+static __always_inline bool twin_handled(__u32 slot, __u64 a, __u64 b,
+					 __u64 c)
+{
+	struct fr_event *e = bpf_map_lookup_elem(&twins, &slot);
+
+	if (!e)
+		return false;
+	if (e->a == a && e->b == b && e->c == c) {
+		e->a = e->b = e->c = 0;
+		return true;
+	}
+	return false;
+}
 
 /* A local call in progress on a thread (fentry/kprobe backends). */
 enum fr_call_kind {
@@ -213,6 +267,8 @@ static __always_inline struct fr_sock *sock_state(struct sock *sk, bool create)
 
 	s = bpf_sk_storage_get(&socks, sk, NULL,
 			       create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
+	if (!s && create)
+		count(CNT_NO_STORAGE);
 	if (s && create && !s->born) {
 		/* First sight of a socket that existed before finrst. */
 		s->born = 1;
@@ -537,8 +593,10 @@ static __always_inline void birth(struct sock *sk, int role)
 	struct fr_sock *s;
 
 	s = bpf_sk_storage_get(&socks, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!s)
+	if (!s) {
+		count(CNT_NO_STORAGE);
 		return;
+	}
 	__builtin_memset(s, 0, sizeof(*s));
 	s->born = 1;
 	s->birth_ns = bpf_ktime_get_ns();
@@ -875,7 +933,9 @@ static __always_inline void handle_send_reset(const struct sock *csk,
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tp_set_state, const struct sock *sk, const int old, const int new)
 {
-	return handle_set_state((struct sock *)sk, old, new);
+	handle_set_state((struct sock *)sk, old, new);
+	twin_done(TWIN_SET_STATE, (__u64)sk, old, new);
+	return 0;
 }
 
 /* >= 6.10: the tracepoint carries enum sk_rst_reason (commit 5cb2cb3cb271). */
@@ -884,6 +944,7 @@ int BPF_PROG(tp_send_reset_reason, const struct sock *sk,
 	     const struct sk_buff *skb, int reason)
 {
 	handle_send_reset(sk, skb, reason, true);
+	twin_done(TWIN_SEND_RESET, (__u64)sk, (__u64)skb, reason);
 	return 0;
 }
 
@@ -892,6 +953,7 @@ SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(tp_send_reset, const struct sock *sk, const struct sk_buff *skb)
 {
 	handle_send_reset(sk, skb, 0, false);
+	twin_done(TWIN_SEND_RESET, (__u64)sk, (__u64)skb, 0);
 	return 0;
 }
 
@@ -983,34 +1045,91 @@ int BPF_PROG(tp_kfree_skb, struct sk_buff *skb, void *location, int reason)
 	return 0;
 }
 
-SEC("tp_btf/tcp_receive_reset")
-int BPF_PROG(tp_receive_reset, struct sock *sk)
+static __always_inline void handle_receive_reset(struct sock *sk)
 {
 	struct fr_sock *s;
 
 	if (!bpf_skc_to_tcp_sock(sk) || !sk_wanted(sk))
-		return 0;
+		return;
 	s = sock_state(sk, true);
 	if (!s || s->emitted)
-		return 0;
+		return;
 	/* tcp_reset() fires this before it sets sk_err and calls tcp_done() */
 	s->rec.flags |= FR_F_RST_RCVD;
 	set_first(&s->rec, FR_INIT_PEER);
+}
+
+static __always_inline void handle_destroy(struct sock *sk)
+{
+	struct fr_sock *s;
+
+	if (!bpf_skc_to_tcp_sock(sk))
+		return;
+	s = sock_state(sk, false);
+	/* A record still waiting for its RST (allocation failure in
+	 * tcp_send_active_reset): deliver what is known. */
+	if (s && s->pending && !s->emitted)
+		emit(sk, s, bpf_ktime_get_ns());
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(tp_receive_reset, struct sock *sk)
+{
+	handle_receive_reset(sk);
+	twin_done(TWIN_RECEIVE_RESET, (__u64)sk, 0, 0);
 	return 0;
 }
 
 SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(tp_destroy_sock, struct sock *sk)
 {
-	struct fr_sock *s;
+	handle_destroy(sk);
+	twin_done(TWIN_DESTROY, (__u64)sk, 0, 0);
+	return 0;
+}
 
-	if (!bpf_skc_to_tcp_sock(sk))
-		return 0;
-	s = sock_state(sk, false);
-	/* A record still waiting for its RST (allocation failure in
-	 * tcp_send_active_reset): deliver what is known. */
-	if (s && s->pending && !s->emitted)
-		emit(sk, s, bpf_ktime_get_ns());
+/* The twins (see struct fr_event): after their primaries in this file, so
+ * that the skeleton attaches them after. */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(twin_set_state, const struct sock *sk, const int old,
+	     const int new)
+{
+	if (!twin_handled(TWIN_SET_STATE, (__u64)sk, old, new))
+		handle_set_state((struct sock *)sk, old, new);
+	return 0;
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(twin_send_reset_reason, const struct sock *sk,
+	     const struct sk_buff *skb, int reason)
+{
+	if (!twin_handled(TWIN_SEND_RESET, (__u64)sk, (__u64)skb, reason))
+		handle_send_reset(sk, skb, reason, true);
+	return 0;
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(twin_send_reset, const struct sock *sk,
+	     const struct sk_buff *skb)
+{
+	if (!twin_handled(TWIN_SEND_RESET, (__u64)sk, (__u64)skb, 0))
+		handle_send_reset(sk, skb, 0, false);
+	return 0;
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(twin_receive_reset, struct sock *sk)
+{
+	if (!twin_handled(TWIN_RECEIVE_RESET, (__u64)sk, 0, 0))
+		handle_receive_reset(sk);
+	return 0;
+}
+
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(twin_destroy_sock, struct sock *sk)
+{
+	if (!twin_handled(TWIN_DESTROY, (__u64)sk, 0, 0))
+		handle_destroy(sk);
 	return 0;
 }
 

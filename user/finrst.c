@@ -211,13 +211,24 @@ int main(int argc, char **argv)
 	ring_buffer__consume(rb);
 	fflush(stdout);
 
-	unsigned long long lost = fr_loader_counter(&l, FR_CNT_LOST);
+	unsigned long long full = fr_loader_counter(&l, FR_CNT_LOST);
+	unsigned long long nost = fr_loader_counter(&l, FR_CNT_NO_STORAGE);
+	unsigned long long missed = fr_loader_missed(&l);
 
-	fprintf(stderr, "finrst: records=%llu lost=%llu\n", o.records, lost);
-	if (lost)
+	fprintf(stderr, "finrst: records=%llu lost=%llu\n", o.records,
+		full + nost + missed);
+	if (full)
 		fprintf(stderr, "finrst: %llu records were lost because the "
 				"ring buffer was full: raise --ringbuf-kb\n",
-			lost);
+			full);
+	if (nost)
+		fprintf(stderr, "finrst: %llu sockets went untracked: the "
+				"kernel could not allocate their socket "
+				"storage\n", nost);
+	if (missed)
+		fprintf(stderr, "finrst: %llu events were skipped by the "
+				"kernel (a program already running on that "
+				"CPU)\n", missed);
 
 	ring_buffer__free(rb);
 	fr_loader_stop(&l);

@@ -32,9 +32,11 @@ static void choose_programs(struct finrst_bpf *s, enum fr_hooks h,
 			on = h == FR_HOOKS_KPROBE;
 		else if (!strncmp(name, "tp_sys_", 7))
 			on = h == FR_HOOKS_TRACEPOINT;
-		else if (!strcmp(name, "tp_send_reset_reason"))
+		else if (!strcmp(name, "tp_send_reset_reason") ||
+			 !strcmp(name, "twin_send_reset_reason"))
 			on = reason;
-		else if (!strcmp(name, "tp_send_reset"))
+		else if (!strcmp(name, "tp_send_reset") ||
+			 !strcmp(name, "twin_send_reset"))
 			on = !reason;
 		else if (!strcmp(name, "tp_kfree_skb"))
 			on = h == FR_HOOKS_TRACEPOINT;
@@ -152,5 +154,36 @@ unsigned long long fr_loader_counter(struct fr_loader *l, unsigned int idx)
 		for (int i = 0; i < ncpu; i++)
 			sum += vals[i];
 	free(vals);
+	return sum;
+}
+
+unsigned long long fr_loader_missed(struct fr_loader *l)
+{
+	struct bpf_program *p;
+	unsigned long long sum = 0;
+
+	if (!l->skel)
+		return 0;
+	bpf_object__for_each_program(p, l->skel->obj) {
+		const char *name = bpf_program__name(p);
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		bool twinned = !strncmp(name, "twin_", 5);
+		int fd = bpf_program__fd(p);
+
+		/* a primary with a twin: the twin runs what it skips */
+		if (!strncmp(name, "tp_", 3)) {
+			char twin[64];
+
+			snprintf(twin, sizeof(twin), "twin_%s", name + 3);
+			twinned = bpf_object__find_program_by_name(l->skel->obj,
+								   twin);
+		}
+		if (twinned || fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+			sum += info.recursion_misses;
+	}
 	return sum;
 }

@@ -29,7 +29,15 @@ void fr_loader_stop(struct fr_loader *l);
 /* Sum of a per-CPU counter (enum fr_counter in the BPF code). */
 unsigned long long fr_loader_counter(struct fr_loader *l, unsigned int idx);
 
-#define FR_CNT_LOST	0
-#define FR_CNT_EMITTED	1
+/*
+ * Events the kernel did not deliver to a program: runs it skipped because
+ * the program was already running on that CPU (recursion_misses), summed
+ * over the programs without a twin (bpf/finrst.bpf.c, struct fr_event).
+ */
+unsigned long long fr_loader_missed(struct fr_loader *l);
+
+#define FR_CNT_LOST		0	/* ring buffer full: records lost */
+#define FR_CNT_EMITTED		1
+#define FR_CNT_NO_STORAGE	2	/* no socket storage: socket untracked */
 
 #endif
