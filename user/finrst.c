@@ -63,6 +63,7 @@ static int on_record(void *ctx, void *data, size_t size)
 }
 
 static bool verbose;
+static char stdout_buf[1 << 20];
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
@@ -169,6 +170,9 @@ int main(int argc, char **argv)
 	o.fmt.reason_name = fr_reason_name;
 	o.fmt.reason_arg = &reasons;
 	o.fmt.color = !env.json && isatty(STDOUT_FILENO);
+	/* One write per drain, not one per 4 KiB: the loop flushes. */
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, stdout_buf, _IOFBF, sizeof(stdout_buf));
 
 	rb = ring_buffer__new(bpf_map__fd(l.skel->maps.records), on_record, &o,
 			      NULL);

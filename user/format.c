@@ -184,9 +184,35 @@ static void sb_printf(struct sb *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+/* n bytes of s; no printf on the per-record path */
+static void sb_putn(struct sb *b, const char *s, size_t n)
+{
+	if (b->overflow)
+		return;
+	if (n >= b->cap - b->len) {
+		b->overflow = true;
+		b->buf[b->len] = '\0';
+		return;
+	}
+	memcpy(b->buf + b->len, s, n);
+	b->len += n;
+	b->buf[b->len] = '\0';
+}
+
 static void sb_puts(struct sb *b, const char *s)
 {
-	sb_printf(b, "%s", s);
+	sb_putn(b, s, strlen(s));
+}
+
+static void sb_uint(struct sb *b, unsigned long long v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	sb_putn(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 /* The length of a complete result, or 0 and an empty buffer. */
@@ -259,14 +285,29 @@ static unsigned long long fr_real_ns(const struct fr_record *r,
 /* RFC 3339, UTC, microseconds: 2026-11-21T06:31:02.123456Z */
 static void fr_time_utc(unsigned long long ns, char *out, size_t len)
 {
+	/* the seconds change far less often than records come */
+	static time_t last = -1;
+	static char head[80];
 	time_t sec = (time_t)(ns / NSEC_PER_SEC);
-	struct tm tm;
+	unsigned long long us = ns % NSEC_PER_SEC / NSEC_PER_USEC;
+	char tail[9];
 
-	if (!gmtime_r(&sec, &tm))
-		memset(&tm, 0, sizeof(tm));
-	snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06lluZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, ns % NSEC_PER_SEC / NSEC_PER_USEC);
+	if (sec != last) {
+		struct tm tm;
+
+		if (!gmtime_r(&sec, &tm))
+			memset(&tm, 0, sizeof(tm));
+		snprintf(head, sizeof(head), "%04d-%02d-%02dT%02d:%02d:%02d",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec);
+		last = sec;
+	}
+	tail[0] = '.';
+	for (int i = 6; i >= 1; i--, us /= 10)
+		tail[i] = (char)('0' + us % 10);
+	tail[7] = 'Z';
+	tail[8] = '\0';
+	snprintf(out, len, "%s%s", head, tail);
 }
 
 /* HH:MM:SS.mmm, local time */
@@ -448,11 +489,15 @@ static void fr_who(const struct fr_record *r, bool upper, struct sb *b)
 	char comm[FR_COMM_LEN + 1];
 
 	fr_safe_comm(r->comm, comm);
-	if (r->pid && comm[0])
-		sb_printf(b, "%s[%u]", comm, r->pid);
-	else if (r->pid)
-		sb_printf(b, "%s %u", upper ? "Process" : "process", r->pid);
-	else
+	if (r->pid && comm[0]) {
+		sb_puts(b, comm);
+		sb_putn(b, "[", 1);
+		sb_uint(b, r->pid);
+		sb_putn(b, "]", 1);
+	} else if (r->pid) {
+		sb_puts(b, upper ? "Process " : "process ");
+		sb_uint(b, r->pid);
+	} else
 		sb_puts(b, upper ? "The local process" : "the local process");
 }
 
@@ -474,11 +519,11 @@ static bool fr_expand_var(const char *name, size_t n, const struct fr_record *r,
 	} else if (IS("state")) {
 		sb_puts(b, fr_state_name(r->state));
 	} else if (IS("unread")) {
-		sb_printf(b, "%u", r->unread_bytes);
+		sb_uint(b, r->unread_bytes);
 	} else if (IS("unsent")) {
-		sb_printf(b, "%u", r->unsent_bytes);
+		sb_uint(b, r->unsent_bytes);
 	} else if (IS("linger")) {
-		sb_printf(b, "%u", r->linger_secs);
+		sb_uint(b, r->linger_secs);
 	} else if (IS("blocked")) {
 		fr_duration(r->close_blocked_ns, b);
 	} else if (IS("shut")) {
@@ -487,9 +532,9 @@ static bool fr_expand_var(const char *name, size_t n, const struct fr_record *r,
 		fr_endpoint_str(r->family, r->daddr, r->dport, ep, sizeof(ep));
 		sb_puts(b, ep);
 	} else if (IS("lport")) {
-		sb_printf(b, "%u", r->sport);
+		sb_uint(b, r->sport);
 	} else if (IS("rport")) {
-		sb_printf(b, "%u", r->dport);
+		sb_uint(b, r->dport);
 	} else {
 		return false;
 	}
@@ -507,7 +552,7 @@ static void fr_expand(const char *tpl, const struct fr_record *r, struct sb *b)
 			sb_puts(b, p);
 			return;
 		}
-		sb_printf(b, "%.*s", (int)(open - p), p);
+		sb_putn(b, p, (size_t)(open - p));
 		close = strchr(open, '}');
 		if (close &&
 		    fr_expand_var(open + 1, (size_t)(close - open - 1), r, b)) {

@@ -159,6 +159,15 @@ static const char *json_escape(unsigned char c, char tmp[7])
 	return NULL;
 }
 
+/* The bytes that go out as they are: printable ASCII but '"' and '\\'. */
+static unsigned char plain[256];
+
+__attribute__((constructor)) static void plain_init(void)
+{
+	for (int c = 0x20; c < 0x7f; c++)
+		plain[c] = c != '"' && c != '\\';
+}
+
 static void jw_put_escaped(struct jw *w, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -168,6 +177,12 @@ static void jw_put_escaped(struct jw *w, const char *str, size_t n)
 
 	jw_putc(w, '"');
 	while (i < n) {
+		/* the common case: printable ASCII that needs no escape */
+		if (plain[s[i]]) {
+			i++;
+			run++;
+			continue;
+		}
 		len = utf8_seq_len(s + i, n - i);
 		esc = len == 1 ? json_escape(s[i], tmp) : NULL;
 		if (len && !esc) {
@@ -214,20 +229,35 @@ static void jw_raw_value(struct jw *w, const char *s)
 	jw_put(w, s, strlen(s));
 }
 
+/* Decimal digits of v, written backwards from end; returns the start. */
+static char *fmt_u64(char *end, unsigned long long v)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
 void jw_uint(struct jw *w, unsigned long long v)
 {
-	char tmp[24];
+	char tmp[24], *p = fmt_u64(tmp + sizeof(tmp), v);
 
-	snprintf(tmp, sizeof(tmp), "%llu", v);
-	jw_raw_value(w, tmp);
+	jw_sep(w);
+	jw_put(w, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void jw_int(struct jw *w, long long v)
 {
-	char tmp[24];
+	char tmp[24], *p;
 
-	snprintf(tmp, sizeof(tmp), "%lld", v);
-	jw_raw_value(w, tmp);
+	/* the magnitude of LLONG_MIN does not fit a long long */
+	p = fmt_u64(tmp + sizeof(tmp),
+		    v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v);
+	if (v < 0)
+		*--p = '-';
+	jw_sep(w);
+	jw_put(w, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void jw_bool(struct jw *w, bool v)
