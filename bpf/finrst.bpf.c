@@ -233,7 +233,9 @@ static __always_inline bool port_match(__u16 sport, __u16 dport)
 	return false;
 }
 
-/* The socket filters that do not depend on the record: netns, family, ports. */
+/* The socket filters that do not depend on the record: netns, family, ports.
+ * On the hot path the tp_btf arguments are BTF pointers, read directly
+ * (CO-RE relocated loads) rather than through bpf_probe_read_kernel(). */
 static __always_inline bool sk_wanted(struct sock *sk)
 {
 	__u16 family = sk->__sk_common.skc_family;
@@ -243,11 +245,11 @@ static __always_inline bool sk_wanted(struct sock *sk)
 	if (filter_family && family != filter_family)
 		return false;
 	if (filter_netns &&
-	    BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) != filter_netns)
+	    sk->__sk_common.skc_net.net->ns.inum != filter_netns)
 		return false;
 	if (nr_filter_ports) {
 		struct inet_sock *inet = (struct inet_sock *)sk;
-		__u16 sport = bpf_ntohs(BPF_CORE_READ(inet, inet_sport));
+		__u16 sport = bpf_ntohs(inet->inet_sport);
 		__u16 dport = bpf_ntohs(sk->__sk_common.skc_dport);
 
 		if (!port_match(sport, dport))
@@ -299,17 +301,19 @@ static __always_inline void snapshot(struct sock *sk, struct tcp_sock *tp,
 		__builtin_memcpy(r->saddr, &sk->__sk_common.skc_rcv_saddr, 4);
 		__builtin_memcpy(r->daddr, &sk->__sk_common.skc_daddr, 4);
 	} else {
-		BPF_CORE_READ_INTO(&r->saddr, sk,
-				   __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(&r->daddr, sk,
-				   __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		__builtin_memcpy(r->saddr,
+				 sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8,
+				 16);
+		__builtin_memcpy(r->daddr,
+				 sk->__sk_common.skc_v6_daddr.in6_u.u6_addr8,
+				 16);
 	}
 	/* inet_num is zeroed by inet_put_port() before the CLOSE tracepoint;
 	 * inet_sport survives (tcp_set_state). */
 	r->sport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
 	r->dport = bpf_ntohs(sk->__sk_common.skc_dport);
-	r->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-	r->cgroup_id = BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
+	r->netns = sk->__sk_common.skc_net.net->ns.inum;
+	r->cgroup_id = sk->sk_cgrp_data.cgroup->kn->id;
 	/* bytes_acked counts the client's SYN (tcp_ack in SYN_SENT) and an
 	 * acknowledged FIN; bytes_received counts the peer's FIN (tcp_fin
 	 * sets SOCK_DONE).  Report payload only. */
@@ -385,7 +389,7 @@ static __always_inline int local_call(struct sock *sk, bool *exiting,
 				      bool *listener_child)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	bool owned = BPF_CORE_READ(sk, sk_lock.owned);
+	bool owned = sk->sk_lock.owned;
 	/* inet_csk_listen_stop() resets never-accepted children under
 	 * bh_lock_sock only: not owned, no struct socket, not yet orphaned. */
 	bool child = !owned && !sk->sk_socket && !sk_flag(sk, SOCK_DEAD);
@@ -409,7 +413,7 @@ static __always_inline int local_call(struct sock *sk, bool *exiting,
 	}
 
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	long nr = BPF_CORE_READ(regs, orig_ax);
+	long nr = regs->orig_ax;
 	int kind;
 
 	switch (nr) {
@@ -1420,41 +1424,75 @@ static __always_inline __u64 fd_to_sock(struct task_struct *task, int fd)
 	return (__u64)BPF_CORE_READ(sock, sk);
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(tp_sys_enter, struct pt_regs *regs, long id)
-{
-	if (nr_lingering)
-		close_returned();	/* 6.1: close's fput ran after sys_exit */
-	if (id == NR_shutdown) {
-		struct task_struct *task = bpf_get_current_task_btf();
-		int fd = BPF_CORE_READ(regs, di);
-		int how = BPF_CORE_READ(regs, si);
-		__u64 sk = fd_to_sock(task, fd);
-		struct sock *skp = (struct sock *)sk;
+/*
+ * Syscall tracepoints: the kernel runs each program for its own syscall
+ * only (perf_syscall_enter/exit test a bitmap first), not for every
+ * syscall on the host. Their records are struct syscall_trace_enter/exit:
+ * the syscall number, then the arguments or the return value, 8 bytes each.
+ */
+struct fr_sys_enter {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__u64 args[6];
+};
 
-		if (!sk || BPF_CORE_READ(skp, sk_protocol) != IPPROTO_TCP ||
-		    BPF_CORE_READ(skp, sk_type) != SOCK_STREAM)
-			return 0;
-		shutdown_called(sk, how,
-				BPF_CORE_READ(skp, __sk_common.skc_state));
-	}
+struct fr_sys_exit {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__s64 ret;
+};
+
+SEC("tracepoint/syscalls/sys_enter_shutdown")
+int tps_shutdown(struct fr_sys_enter *ctx)
+{
+	__u64 sk = fd_to_sock(bpf_get_current_task_btf(), (int)ctx->args[0]);
+	struct sock *skp = (struct sock *)sk;
+
+	if (!sk || BPF_CORE_READ(skp, sk_protocol) != IPPROTO_TCP ||
+	    BPF_CORE_READ(skp, sk_type) != SOCK_STREAM)
+		return 0;
+	shutdown_called(sk, (int)ctx->args[1],
+			BPF_CORE_READ(skp, __sk_common.skc_state));
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(tp_sys_exit, struct pt_regs *regs, long ret)
+static __always_inline void accept_returned(long ret)
 {
-	if (ret >= 0) {
-		long id = BPF_CORE_READ(regs, orig_ax);
+	if (ret >= 0)
+		accepted(fd_to_sock(bpf_get_current_task_btf(), (int)ret));
+}
 
-		if (id == NR_accept || id == NR_accept4) {
-			__u64 sk = fd_to_sock(bpf_get_current_task_btf(),
-					      (int)ret);
+SEC("tracepoint/syscalls/sys_exit_accept")
+int tps_accept(struct fr_sys_exit *ctx)
+{
+	accept_returned(ctx->ret);
+	return 0;
+}
 
-			accepted(sk);
-		}
-	}
-	/* >= 6.7 close(2) runs __fput_sync(): tcp_close has returned here */
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int tps_accept4(struct fr_sys_exit *ctx)
+{
+	accept_returned(ctx->ret);
+	return 0;
+}
+
+/* >= 6.7 close(2) runs __fput_sync(): tcp_close has returned here. */
+SEC("tracepoint/syscalls/sys_exit_close")
+int tps_close(struct fr_sys_exit *ctx)
+{
+	if (nr_lingering)
+		close_returned();
+	return 0;
+}
+
+/* < 6.7 close(2) leaves fput to task_work after the syscall's exit, so the
+ * end of a lingering close shows only at the thread's next syscall. The
+ * loader attaches this on those kernels only: it runs for every syscall. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(tpold_sys_enter, struct pt_regs *regs, long id)
+{
 	if (nr_lingering)
 		close_returned();
 	return 0;

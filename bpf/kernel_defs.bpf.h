@@ -17,12 +17,10 @@
 #define NR_close	3
 #define NR_dup2		33
 #define NR_connect	42
-#define NR_accept	43
 #define NR_shutdown	48
 #define NR_execve	59
 #define NR_exit		60
 #define NR_exit_group	231
-#define NR_accept4	288
 #define NR_dup3		292
 #define NR_execveat	322
 #define NR_close_range	436

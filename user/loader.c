@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -16,7 +17,7 @@
 enum { MODE_FENTRY = 1, MODE_KPROBE, MODE_TRACEPOINT };
 
 static void choose_programs(struct finrst_bpf *s, enum fr_hooks h,
-			    bool reason)
+			    bool reason, bool sync_close)
 {
 	struct bpf_program *p;
 	const char *name;
@@ -30,8 +31,10 @@ static void choose_programs(struct finrst_bpf *s, enum fr_hooks h,
 		else if (!strncmp(name, "kprobe_", 7) ||
 			 !strncmp(name, "kretprobe_", 10))
 			on = h == FR_HOOKS_KPROBE;
-		else if (!strncmp(name, "tp_sys_", 7))
+		else if (!strncmp(name, "tps_", 4))
 			on = h == FR_HOOKS_TRACEPOINT;
+		else if (!strncmp(name, "tpold_", 6))
+			on = h == FR_HOOKS_TRACEPOINT && !sync_close;
 		else if (!strcmp(name, "tp_send_reset_reason") ||
 			 !strcmp(name, "twin_send_reset_reason"))
 			on = reason;
@@ -51,6 +54,17 @@ static void choose_programs(struct finrst_bpf *s, enum fr_hooks h,
 			on = on && !reason;
 		bpf_program__set_autoload(p, on);
 	}
+}
+
+/* The running kernel's version, from uname(2). */
+static bool kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
 }
 
 static int try_backend(struct fr_loader *l, const struct env *env,
@@ -82,7 +96,7 @@ static int try_backend(struct fr_loader *l, const struct env *env,
 			 strerror(-ret));
 		goto fail;
 	}
-	choose_programs(s, h, l->send_reset_reason);
+	choose_programs(s, h, l->send_reset_reason, kernel_at_least(6, 7));
 
 	ret = finrst_bpf__load(s);
 	if (ret) {
