@@ -1216,9 +1216,20 @@ static __always_inline void active_reset_exit(void)
 
 static __always_inline void accepted(__u64 sk)
 {
+	struct sock *skp = (struct sock *)sk;
 	struct fr_owner o = {};
+	__u16 family;
 
 	if (!sk)
+		return;
+	/* only the sockets a record can come from: TCP, wanted netns and
+	 * family (the port filter waits for the record) */
+	family = BPF_CORE_READ(skp, __sk_common.skc_family);
+	if (BPF_CORE_READ(skp, sk_protocol) != IPPROTO_TCP ||
+	    (family != AF_INET && family != AF_INET6) ||
+	    (filter_family && family != filter_family) ||
+	    (filter_netns && BPF_CORE_READ(skp, __sk_common.skc_net.net,
+					   ns.inum) != filter_netns))
 		return;
 	o.pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(o.comm, sizeof(o.comm));
