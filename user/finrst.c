@@ -7,6 +7,7 @@
  * never wakes us per record) -> report records and losses at exit.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -111,6 +112,7 @@ int main(int argc, char **argv)
 	struct fr_reasons reasons = { 0 };
 	struct ring_buffer *rb = NULL;
 	struct btf *vmlinux = NULL;
+	bool has_reason;
 	struct out o = { 0 };
 	struct sigaction sa = { 0 };
 	struct timespec t0, now;
@@ -145,7 +147,12 @@ int main(int argc, char **argv)
 	if (env.verbose)
 		fprintf(stderr, "finrst: kernel HZ=%u\n", l.hz);
 
-	ret = fr_loader_start(&l, &env, vmlinux, err, sizeof(err));
+	/* libbpf parses the kernel's BTF again to load: free this copy first,
+	 * so the two are never resident together. */
+	has_reason = fr_send_reset_has_reason(vmlinux);
+	btf__free(vmlinux);
+	vmlinux = NULL;
+	ret = fr_loader_start(&l, &env, has_reason, err, sizeof(err));
 	if (ret) {
 		if ((ret == -EPERM || ret == -EACCES) && geteuid() != 0)
 			die(1, "%s: run as root, or with CAP_BPF, CAP_PERFMON "
@@ -159,6 +166,10 @@ int main(int argc, char **argv)
 			       "(CONFIG_KPROBES); try --hooks=auto", err);
 		die(1, "%s", err);
 	}
+
+	/* Loading parsed the kernel's BTF (megabytes): hand the freed heap
+	 * back, so the resident size is what the drain loop needs. */
+	malloc_trim(0);
 
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);

@@ -119,7 +119,7 @@ fail:
 }
 
 int fr_loader_start(struct fr_loader *l, const struct env *env,
-		    const struct btf *vmlinux, char *err, size_t errlen)
+		    bool send_reset_reason, char *err, size_t errlen)
 {
 	static const enum fr_hooks order[] = {
 		FR_HOOKS_FENTRY, FR_HOOKS_KPROBE, FR_HOOKS_TRACEPOINT,
@@ -128,7 +128,7 @@ int fr_loader_start(struct fr_loader *l, const struct env *env,
 	int ret = -ENOENT;
 
 	l->skel = NULL;
-	l->send_reset_reason = fr_send_reset_has_reason(vmlinux);
+	l->send_reset_reason = send_reset_reason;
 	if (env->hooks != FR_HOOKS_AUTO)
 		return try_backend(l, env, env->hooks, err, errlen);
 

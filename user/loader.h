@@ -8,7 +8,6 @@
 #include "args.h"
 
 struct finrst_bpf;
-struct btf;
 
 struct fr_loader {
 	struct finrst_bpf *skel;
@@ -23,7 +22,7 @@ struct fr_loader {
  * On failure returns a negative errno and a one-line reason in err.
  */
 int fr_loader_start(struct fr_loader *l, const struct env *env,
-		    const struct btf *vmlinux, char *err, size_t errlen);
+		    bool send_reset_reason, char *err, size_t errlen);
 void fr_loader_stop(struct fr_loader *l);
 
 /* Sum of a per-CPU counter (enum fr_counter in the BPF code). */
