@@ -241,6 +241,22 @@ static void fr_addr_str(unsigned family, const __u8 *a, char *out, size_t len)
 {
 	int af = family == AF_INET6 ? AF_INET6 : AF_INET;
 
+	/* IPv4 by hand: glibc's inet_ntop formats it with sprintf */
+	if (family == AF_INET && len >= INET_ADDRSTRLEN) {
+		char *p = out;
+
+		for (int i = 0; i < 4; i++) {
+			unsigned v = a[i];
+
+			if (v >= 100)
+				*p++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*p++ = (char)('0' + v / 10 % 10);
+			*p++ = (char)('0' + v % 10);
+			*p++ = i < 3 ? '.' : '\0';
+		}
+		return;
+	}
 	if ((family != AF_INET && family != AF_INET6) ||
 	    !inet_ntop(af, a, out, (socklen_t)len))
 		out[0] = '\0';
@@ -307,7 +323,14 @@ static void fr_time_utc(unsigned long long ns, char *out, size_t len)
 		tail[i] = (char)('0' + us % 10);
 	tail[7] = 'Z';
 	tail[8] = '\0';
-	snprintf(out, len, "%s%s", head, tail);
+	if (len > strlen(head) + sizeof(tail)) {
+		size_t n = strlen(head);
+
+		memcpy(out, head, n);
+		memcpy(out + n, tail, sizeof(tail));
+	} else if (len) {
+		out[0] = '\0';
+	}
 }
 
 /* HH:MM:SS.mmm, local time */

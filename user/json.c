@@ -177,7 +177,23 @@ static void jw_put_escaped(struct jw *w, const char *str, size_t n)
 
 	jw_putc(w, '"');
 	while (i < n) {
-		/* the common case: printable ASCII that needs no escape */
+		/* the common case, 8 bytes at a time: printable ASCII that
+		 * needs no escape (no byte < 0x20, > 0x7e, '"' or '\\') */
+		if (n - i >= 8) {
+			const unsigned long long ones = 0x0101010101010101ULL;
+			const unsigned long long high = 0x8080808080808080ULL;
+			unsigned long long x, q, b;
+
+			memcpy(&x, s + i, 8);
+			q = x ^ (ones * '"');
+			b = x ^ (ones * '\\');
+			if (!(((x - ones * 0x20) | (x + ones * 0x01) | x |
+			       ((q - ones) & ~q) | ((b - ones) & ~b)) & high)) {
+				i += 8;
+				run += 8;
+				continue;
+			}
+		}
 		if (plain[s[i]]) {
 			i++;
 			run++;
