@@ -241,9 +241,9 @@ int main(int argc, char **argv)
 				"kernel could not allocate their socket "
 				"storage\n", nost);
 	if (missed)
-		fprintf(stderr, "finrst: %llu events were skipped by the "
-				"kernel (a program already running on that "
-				"CPU)\n", missed);
+		fprintf(stderr, "finrst: up to %llu events were skipped by "
+				"the kernel (a program already running on that "
+				"CPU): as many records may be missing\n", missed);
 
 	ring_buffer__free(rb);
 	fr_loader_stop(&l);

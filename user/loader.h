@@ -29,9 +29,11 @@ void fr_loader_stop(struct fr_loader *l);
 unsigned long long fr_loader_counter(struct fr_loader *l, unsigned int idx);
 
 /*
- * Events the kernel did not deliver to a program: runs it skipped because
- * the program was already running on that CPU (recursion_misses), summed
- * over the programs without a twin (bpf/finrst.bpf.c, struct fr_event).
+ * Events the kernel may not have delivered: runs it skipped because the
+ * program was already running on that CPU (recursion_misses), summed over
+ * the programs but the primaries that have a twin (bpf/finrst.bpf.c,
+ * struct fr_event). An upper bound: a twin's skip loses nothing when its
+ * primary ran.
  */
 unsigned long long fr_loader_missed(struct fr_loader *l);
 
