@@ -833,24 +833,36 @@ static __always_inline void handle_sock_rst(struct sock *sk, bool active,
 
 /* A RST answering a segment that has no full socket: closed port,
  * timewait or request socket, or a listener. */
-static __always_inline void handle_nosock_rst(const struct sock *sk,
-					      const struct sk_buff *skb,
-					      __u32 reason, bool has_reason)
-{
-	struct fr_record *r;
+/* Where a segment's headers are, and its IP version (4 or 6). */
+struct fr_seg {
 	unsigned char *head;
 	__u16 nh, th;
 	__u8 ver;
+};
+
+static __always_inline bool seg_parse(const struct sk_buff *skb,
+				      struct fr_seg *g)
+{
+	g->head = BPF_CORE_READ(skb, head);
+	g->nh = BPF_CORE_READ(skb, network_header);
+	g->th = BPF_CORE_READ(skb, transport_header);
+	if (bpf_probe_read_kernel(&g->ver, 1, g->head + g->nh))
+		return false;
+	g->ver >>= 4;
+	return g->ver == 4 || g->ver == 6;
+}
+
+static __always_inline void handle_nosock_rst(const struct sock *sk,
+					      const struct sk_buff *skb,
+					      const struct fr_seg *g,
+					      __u32 reason, bool has_reason)
+{
+	unsigned char *head = g->head;
+	__u16 nh = g->nh, th = g->th;
+	__u8 ver = g->ver;
+	struct fr_record *r;
 	__u32 netns;
 
-	if (!skb)
-		return;
-	head = BPF_CORE_READ(skb, head);
-	nh = BPF_CORE_READ(skb, network_header);
-	th = BPF_CORE_READ(skb, transport_header);
-	if (bpf_probe_read_kernel(&ver, 1, head + nh))
-		return;
-	ver >>= 4;
 	if (sk)
 		netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	else
@@ -916,7 +928,10 @@ static __always_inline void handle_send_reset(const struct sock *csk,
 
 	if (!sk || !bpf_skc_to_tcp_sock(sk) ||
 	    sk->__sk_common.skc_state == FR_TCP_LISTEN) {
-		handle_nosock_rst(sk, skb, reason, has_reason);
+		struct fr_seg g;
+
+		if (skb && seg_parse(skb, &g))
+			handle_nosock_rst(sk, skb, &g, reason, has_reason);
 		return;
 	}
 	if (mode == MODE_TRACEPOINT) {
@@ -973,34 +988,27 @@ int BPF_PROG(tp_send_reset, const struct sock *sk, const struct sk_buff *skb)
 
 /* Would tcp_v{4,6}_send_reset(sk, skb) send a RST for this segment? */
 static __always_inline bool reply_rst_sent(const struct sock *sk,
-					   const struct sk_buff *skb)
+					   const struct sk_buff *skb,
+					   const struct fr_seg *g)
 {
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header);
-	__u16 th = BPF_CORE_READ(skb, transport_header);
 	unsigned long dst;
-	__u8 ver, l4, flags;
+	__u8 l4, flags;
 
-	if (bpf_probe_read_kernel(&ver, 1, head + nh))
-		return false;
-	ver >>= 4;
-	if (ver == 4) {
+	if (g->ver == 4) {
 		struct iphdr ip;
 
-		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
+		if (bpf_probe_read_kernel(&ip, sizeof(ip), g->head + g->nh))
 			return false;
 		l4 = ip.protocol;
-	} else if (ver == 6) {
+	} else {
 		struct ipv6hdr ip6;
 
-		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
+		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), g->head + g->nh))
 			return false;
 		l4 = ip6.nexthdr;
-	} else {
-		return false;
 	}
 	if (l4 != IPPROTO_TCP ||
-	    bpf_probe_read_kernel(&flags, 1, head + th + 13))
+	    bpf_probe_read_kernel(&flags, 1, g->head + g->th + 13))
 		return false;
 	/* "Never send a reset in response to a reset." */
 	if (flags & TCP_RST_BIT)
@@ -1012,7 +1020,7 @@ static __always_inline bool reply_rst_sent(const struct sock *sk,
 	dst = BPF_CORE_READ(skb, _skb_refdst) & ~SKB_DST_NOREF;
 	if (!dst)
 		return false;
-	if (ver == 4)
+	if (g->ver == 4)
 		return BPF_CORE_READ((struct rtable *)dst, rt_type) ==
 		       RTN_LOCAL;
 	return BPF_CORE_READ((struct rt6_info *)dst, rt6i_flags) & RTF_LOCAL;
@@ -1022,6 +1030,8 @@ static __always_inline bool reply_rst_sent(const struct sock *sk,
 static __always_inline void reply_rst_untraced(const struct sock *sk,
 					       const struct sk_buff *skb)
 {
+	struct fr_seg g;
+
 	if (sk) {
 		int state = BPF_CORE_READ(sk, __sk_common.skc_state);
 
@@ -1029,8 +1039,8 @@ static __always_inline void reply_rst_untraced(const struct sock *sk,
 		if (state != FR_TCP_TIME_WAIT && state != FR_TCP_NEW_SYN_RECV)
 			return;
 	}
-	if (reply_rst_sent(sk, skb))
-		handle_nosock_rst(sk, skb, 0, false);
+	if (seg_parse(skb, &g) && reply_rst_sent(sk, skb, &g))
+		handle_nosock_rst(sk, skb, &g, 0, false);
 }
 
 /* Tracepoint backend, < 6.10: tcp_v4_rcv()/tcp_v6_rcv() free a segment
@@ -1041,11 +1051,13 @@ static __always_inline void reply_rst_untraced(const struct sock *sk,
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(tp_kfree_skb, struct sk_buff *skb, void *location, int reason)
 {
+	struct fr_seg g;
+
 	if (reason != bpf_core_enum_value(enum skb_drop_reason,
 					  SKB_DROP_REASON_NO_SOCKET))
 		return 0;
-	if (reply_rst_sent(NULL, skb))
-		handle_nosock_rst(NULL, skb, 0, false);
+	if (seg_parse(skb, &g) && reply_rst_sent(NULL, skb, &g))
+		handle_nosock_rst(NULL, skb, &g, 0, false);
 	return 0;
 }
 
