@@ -206,12 +206,8 @@ static void sb_puts(struct sb *b, const char *s)
 
 static void sb_uint(struct sb *b, unsigned long long v)
 {
-	char tmp[24], *p = tmp + sizeof(tmp);
+	char tmp[24], *p = fr_u64_digits(tmp + sizeof(tmp), v);
 
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
 	sb_putn(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
@@ -323,9 +319,9 @@ static void fr_time_utc(unsigned long long ns, char *out, size_t len)
 		tail[i] = (char)('0' + us % 10);
 	tail[7] = 'Z';
 	tail[8] = '\0';
-	if (len > strlen(head) + sizeof(tail)) {
-		size_t n = strlen(head);
+	size_t n = strlen(head);
 
+	if (len > n + sizeof(tail)) {
 		memcpy(out, head, n);
 		memcpy(out + n, tail, sizeof(tail));
 	} else if (len) {

@@ -245,8 +245,7 @@ static void jw_raw_value(struct jw *w, const char *s)
 	jw_put(w, s, strlen(s));
 }
 
-/* Decimal digits of v, written backwards from end; returns the start. */
-static char *fmt_u64(char *end, unsigned long long v)
+char *fr_u64_digits(char *end, unsigned long long v)
 {
 	do {
 		*--end = (char)('0' + v % 10);
@@ -257,7 +256,7 @@ static char *fmt_u64(char *end, unsigned long long v)
 
 void jw_uint(struct jw *w, unsigned long long v)
 {
-	char tmp[24], *p = fmt_u64(tmp + sizeof(tmp), v);
+	char tmp[24], *p = fr_u64_digits(tmp + sizeof(tmp), v);
 
 	jw_sep(w);
 	jw_put(w, p, (size_t)(tmp + sizeof(tmp) - p));
@@ -268,7 +267,7 @@ void jw_int(struct jw *w, long long v)
 	char tmp[24], *p;
 
 	/* the magnitude of LLONG_MIN does not fit a long long */
-	p = fmt_u64(tmp + sizeof(tmp),
+	p = fr_u64_digits(tmp + sizeof(tmp),
 		    v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v);
 	if (v < 0)
 		*--p = '-';

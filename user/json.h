@@ -38,6 +38,10 @@ void jw_name(struct jw *w, const char *name);
 
 void jw_string(struct jw *w, const char *s);		 /* NUL-terminated */
 void jw_string_n(struct jw *w, const char *s, size_t n); /* any bytes */
+/* Decimal digits of v written backwards, ending just before end (room
+ * for 20 digits); returns where they start. No printf on hot paths. */
+char *fr_u64_digits(char *end, unsigned long long v);
+
 void jw_uint(struct jw *w, unsigned long long v);
 void jw_int(struct jw *w, long long v);
 void jw_bool(struct jw *w, bool v);
