@@ -223,6 +223,9 @@ int main(int argc, char **argv)
 				break;
 		}
 	}
+	/* While still attached: records the kernel never let us finish. */
+	unsigned long long silent = fr_loader_unaccounted(&l, env.verbose);
+
 	ring_buffer__consume(rb);
 	fflush(stdout);
 
@@ -230,8 +233,8 @@ int main(int argc, char **argv)
 	unsigned long long nost = fr_loader_counter(&l, FR_CNT_NO_STORAGE);
 	unsigned long long missed = fr_loader_missed(&l);
 
-	fprintf(stderr, "finrst: records=%llu lost=%llu\n", o.records,
-		full + nost + missed);
+	fprintf(stderr, "finrst: records=%llu lost=%llu skipped=%llu\n",
+		o.records, full + nost + silent, missed);
 	if (full)
 		fprintf(stderr, "finrst: %llu records were lost because the "
 				"ring buffer was full: raise --ringbuf-kb\n",
@@ -240,10 +243,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "finrst: %llu sockets went untracked: the "
 				"kernel could not allocate their socket "
 				"storage\n", nost);
+	if (silent)
+		fprintf(stderr, "finrst: %llu records were lost because the "
+				"kernel ran none of finrst's programs for the "
+				"sockets' last events\n", silent);
 	if (missed)
-		fprintf(stderr, "finrst: up to %llu events were skipped by "
-				"the kernel (a program already running on that "
-				"CPU): as many records may be missing\n", missed);
+		fprintf(stderr, "finrst: %llu events were skipped by the "
+				"kernel (a program already running on that "
+				"CPU): records may lack details, such as the "
+				"process\n", missed);
 
 	ring_buffer__free(rb);
 	fr_loader_stop(&l);

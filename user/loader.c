@@ -53,6 +53,9 @@ static void choose_programs(struct finrst_bpf *s, enum fr_hooks h,
 		    !strcmp(name, "tp_kfree_skb"))
 			on = on && !reason;
 		bpf_program__set_autoload(p, on);
+		/* the iterator runs on demand (fr_loader_unaccounted) */
+		if (!strcmp(name, "count_live"))
+			bpf_program__set_autoattach(p, false);
 	}
 }
 
@@ -169,6 +172,52 @@ unsigned long long fr_loader_counter(struct fr_loader *l, unsigned int idx)
 			sum += vals[i];
 	free(vals);
 	return sum;
+}
+
+unsigned long long fr_loader_unaccounted(struct fr_loader *l, bool verbose)
+{
+	union bpf_iter_link_info linfo;
+	struct bpf_link *link;
+	unsigned long long tracked, ended, marked, live;
+	char buf[64];
+	int fd;
+
+	if (!l->skel)
+		return 0;
+	/* No new records from here on; let programs already past the check
+	 * finish (they run in microseconds). */
+	__atomic_store_n(&l->skel->bss->tracking_off, 1, __ATOMIC_SEQ_CST);
+	usleep(10000);
+
+	memset(&linfo, 0, sizeof(linfo));
+	linfo.map.map_fd = bpf_map__fd(l->skel->maps.socks);
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &linfo,
+		    .link_info_len = sizeof(linfo));
+	link = bpf_program__attach_iter(l->skel->progs.count_live, &opts);
+	if (!link)
+		return 0;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd >= 0) {
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		close(fd);
+	}
+	bpf_link__destroy(link);
+	if (fd < 0)
+		return 0;
+	live = __atomic_load_n(&l->skel->bss->live_unended, __ATOMIC_SEQ_CST);
+	/* Marked records finish on both counters: read that one first. */
+	marked = fr_loader_counter(l, FR_CNT_MARKED_ENDED);
+	ended = fr_loader_counter(l, FR_CNT_ENDED);
+	tracked = fr_loader_counter(l, FR_CNT_TRACKED);
+	if (verbose)
+		fprintf(stderr, "finrst: reconciliation: records started=%llu "
+				"finished=%llu (after the count: %llu) "
+				"live=%llu\n", tracked, ended, marked, live);
+	ended -= marked;
+	if (tracked <= ended + live)
+		return 0;
+	return tracked - ended - live;
 }
 
 unsigned long long fr_loader_missed(struct fr_loader *l)

@@ -37,8 +37,20 @@ unsigned long long fr_loader_counter(struct fr_loader *l, unsigned int idx);
  */
 unsigned long long fr_loader_missed(struct fr_loader *l);
 
+/*
+ * At exit, before fr_loader_stop: stop starting records, then count the
+ * records started but neither finished nor belonging to a live socket:
+ * sockets that ended while the kernel ran none of the programs for their
+ * last events. Returns that count (records lost). verbose: print the
+ * counts on stderr.
+ */
+unsigned long long fr_loader_unaccounted(struct fr_loader *l, bool verbose);
+
 #define FR_CNT_LOST		0	/* ring buffer full: records lost */
 #define FR_CNT_EMITTED		1
 #define FR_CNT_NO_STORAGE	2	/* no socket storage: socket untracked */
+#define FR_CNT_TRACKED		3	/* records started */
+#define FR_CNT_ENDED		4	/* records finished */
+#define FR_CNT_MARKED_ENDED	5	/* finished after count_live saw them */
 
 #endif

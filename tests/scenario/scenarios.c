@@ -666,6 +666,21 @@ static void sc_time_wait(struct run *r, struct pair *p, int family,
 		sc_close(r, p, family, i % 2);
 }
 
+/*
+ * Connections still open when finrst stops: no record, and lost=0. The exit
+ * reconciliation must count their started records as live (count_live), or
+ * it would report them lost.
+ */
+static void sc_open_at_exit(struct run *r, struct pair *p, int family,
+			    long param)
+{
+	struct conn c[3];
+
+	for (long i = 0; i < param; i++)
+		conn_open(&c[i], p->cli, p->srv, family, 0, 0);
+	expect_counts(r, 0, 0, 0);
+}
+
 const struct scenario scenarios[] = {
 	{ .name = "close", .body = sc_close,
 	  .in_oracle = true, .oracle_lo = 0, .oracle_hi = 1 },
@@ -691,6 +706,7 @@ const struct scenario scenarios[] = {
 	{ .name = "exit_close", .body = sc_exit_close },
 	{ .name = "fork_close", .body = sc_fork_close },
 	{ .name = "time_wait", .body = sc_time_wait, .param = 5 },
+	{ .name = "open_at_exit", .body = sc_open_at_exit, .param = 3 },
 	{ 0 },
 };
 
