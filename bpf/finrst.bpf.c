@@ -41,6 +41,8 @@ const volatile __u32 filter_pid;
 const volatile __u16 filter_family;
 const volatile __u16 nr_filter_ports;
 const volatile __u16 filter_ports[FR_MAX_PORTS];
+const volatile bool records_on = true;	/* records to the ring buffer */
+const volatile bool metrics_on;		/* aggregate for --metrics */
 
 /* Per-socket state.  Freed with the socket, so it cannot leak. */
 struct fr_sock {
@@ -75,6 +77,8 @@ enum fr_counter {
 	CNT_TRACKED,		/* sockets whose record was started */
 	CNT_ENDED,		/* ... and finished (emitted, filtered or lost) */
 	CNT_MARKED_ENDED,	/* ... finished after the reconciliation saw them */
+	CNT_RST_NOSOCK,		/* RSTs sent without a full socket */
+	CNT_METRICS_FULL,	/* tstats full: a teardown went uncounted */
 	CNT__MAX,
 };
 
@@ -207,6 +211,29 @@ struct {
 	__type(key, __u64);
 	__type(value, struct fr_owner);
 } owners SEC(".maps");
+
+/* --metrics: service ports with their own label value (userspace puts the
+ * --metrics-ports ones first), the teardown counts and the histogram. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FR_METRICS_DYN_PORTS + FR_MAX_PORTS);
+	__type(key, __u16);
+	__type(value, __u8);
+} svc_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, FR_METRICS_KEYS);
+	__type(key, struct fr_mkey);
+	__type(value, struct fr_mval);
+} tstats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FR_HIST_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} hist SEC(".maps");
 
 /* Threads with an entry in `lingering`: lets the syscall hooks skip work. */
 __u64 nr_lingering;
@@ -528,6 +555,80 @@ static __always_inline void set_first(struct fr_record *r, __u8 who)
 		r->first = who;
 }
 
+/* The port label: a known service port, or a new one while svc_ports has
+ * room (userspace sizes it: --metrics-ports + FR_METRICS_DYN_PORTS), else 0
+ * ("other"). The map's size is the bound, races included. */
+static __always_inline __u16 label_port(__u16 port)
+{
+	__u8 one = 1;
+	long err;
+
+	if (!port)
+		return 0;
+	if (bpf_map_lookup_elem(&svc_ports, &port))
+		return port;
+	err = bpf_map_update_elem(&svc_ports, &port, &one, BPF_NOEXIST);
+	return !err || err == -EEXIST ? port : 0;
+}
+
+static const __u64 hist_le[FR_HIST_BUCKETS] = FR_HIST_LE_NS;
+
+static __always_inline void hist_add(__u32 idx, __u64 v)
+{
+	__u64 *p = bpf_map_lookup_elem(&hist, &idx);
+
+	if (p)
+		*p += v;
+}
+
+/* --metrics: count a classified record. */
+static __always_inline void account(const struct fr_record *r)
+{
+	struct fr_mkey k = {
+		.role = r->role,
+		.outcome = r->outcome,
+		.cause = r->cause,
+	};
+	struct fr_mval *v, zero = {};
+
+	/* the service port: ours for a server, the peer's for a client */
+	if (r->role == FR_ROLE_SERVER)
+		k.port = label_port(r->sport);
+	else if (r->role == FR_ROLE_CLIENT)
+		k.port = label_port(r->dport);
+	else
+		k.port = bpf_map_lookup_elem(&svc_ports, &r->sport) ? r->sport :
+			 bpf_map_lookup_elem(&svc_ports, &r->dport) ? r->dport : 0;
+
+	v = bpf_map_lookup_elem(&tstats, &k);
+	if (!v) {
+		bpf_map_update_elem(&tstats, &k, &zero, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&tstats, &k);
+		if (!v) {
+			count(CNT_METRICS_FULL);
+			return;
+		}
+	}
+	v->teardowns++;
+	if (r->flags & FR_F_TIME_WAIT)
+		v->time_wait++;
+	if (r->outcome == FR_OUT_RST_SENT && r->cause == FR_CAUSE_UNREAD_DATA)
+		v->unread_discarded += r->unread_bytes;
+
+	if (r->flags & FR_F_LINGER_WAIT) {
+		__u32 b = FR_HIST_BUCKETS;
+
+		for (__u32 i = 0; i < FR_HIST_BUCKETS; i++) {
+			if (r->close_blocked_ns <= hist_le[i]) {
+				b = i;
+				break;
+			}
+		}
+		hist_add(b, 1);
+		hist_add(FR_HIST_SUM, r->close_blocked_ns);
+	}
+}
+
 /* Send the finished record to userspace, once. */
 static __always_inline void emit(struct sock *sk, struct fr_sock *s, __u64 now)
 {
@@ -597,13 +698,17 @@ static __always_inline void emit(struct sock *sk, struct fr_sock *s, __u64 now)
 	if (filter_pid && r->pid != filter_pid)
 		return;
 
+	fr_classify(r);
+	if (metrics_on)
+		account(r);
+	if (!records_on)
+		return;
 	out = bpf_ringbuf_reserve(&records, sizeof(*out), 0);
 	if (!out) {
 		count(CNT_LOST);
 		return;
 	}
 	__builtin_memcpy(out, r, sizeof(*out));
-	fr_classify(out);
 	/* No wakeup per record: userspace drains on a short timer. */
 	bpf_ringbuf_submit(out, BPF_RB_NO_WAKEUP);
 	count(CNT_EMITTED);
@@ -907,6 +1012,18 @@ static __always_inline void handle_nosock_rst(const struct sock *sk,
 	if (filter_pid)
 		return;		/* no task sends these */
 
+	struct tcphdr tcph;
+
+	bpf_probe_read_kernel(&tcph, sizeof(tcph), head + th);
+	/* The RST goes back to the sender: our side is the segment's
+	 * destination. */
+	if (!port_match(bpf_ntohs(tcph.dest), bpf_ntohs(tcph.source)))
+		return;
+	if (metrics_on)
+		count(CNT_RST_NOSOCK);
+	if (!records_on)
+		return;
+
 	r = bpf_ringbuf_reserve(&records, sizeof(*r), 0);
 	if (!r) {
 		count(CNT_LOST);
@@ -916,12 +1033,12 @@ static __always_inline void handle_nosock_rst(const struct sock *sk,
 	r->type = FR_REC_RST;
 	r->end_ns = bpf_ktime_get_ns();
 	r->netns = netns;
+	r->sport = bpf_ntohs(tcph.dest);
+	r->dport = bpf_ntohs(tcph.source);
 	if (has_reason) {
 		r->flags |= FR_F_KREASON;
 		r->kernel_reason = reason;
 	}
-	/* The RST goes back to the sender: our side is the segment's
-	 * destination. */
 	if (ver == 4) {
 		struct iphdr ip;
 
@@ -936,15 +1053,6 @@ static __always_inline void handle_nosock_rst(const struct sock *sk,
 		r->family = AF_INET6;
 		__builtin_memcpy(r->saddr, &ip6.daddr, 16);
 		__builtin_memcpy(r->daddr, &ip6.saddr, 16);
-	}
-	struct tcphdr tcph;
-
-	bpf_probe_read_kernel(&tcph, sizeof(tcph), head + th);
-	r->sport = bpf_ntohs(tcph.dest);
-	r->dport = bpf_ntohs(tcph.source);
-	if (!port_match(r->sport, r->dport)) {
-		bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
-		return;
 	}
 	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
 	count(CNT_EMITTED);

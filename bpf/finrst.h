@@ -127,6 +127,38 @@ enum fr_rst_why {
  * The one record per socket (and per no-socket RST) that crosses the ring
  * buffer.  Fixed-width fields, largest first.
  */
+/*
+ * Metrics (SPEC §4), aggregated in the kernel: one per-CPU hash entry per
+ * (service port, role, outcome, cause), so that --metrics alone needs no
+ * per-record work in userspace. Port 0 is the "other" label value.
+ */
+#define FR_METRICS_DYN_PORTS	64	/* service ports labelled as seen */
+#define FR_METRICS_KEYS		8192
+#define FR_HIST_BUCKETS		12	/* finrst_close_blocked_seconds */
+
+struct fr_mkey {
+	__u16 port;
+	__u8 role;
+	__u8 outcome;
+	__u8 cause;
+	__u8 pad[3];
+};
+
+struct fr_mval {
+	__u64 teardowns;
+	__u64 time_wait;
+	__u64 unread_discarded;	/* unread bytes thrown away with a RST */
+};
+
+/* Upper bounds of the histogram buckets, in nanoseconds; then +Inf. */
+#define FR_HIST_LE_NS { 1000000ULL, 5000000ULL, 10000000ULL, 50000000ULL, \
+	100000000ULL, 500000000ULL, 1000000000ULL, 2000000000ULL,	\
+	5000000000ULL, 10000000000ULL, 30000000000ULL, 120000000000ULL }
+/* per-CPU array "hist": [0, FR_HIST_BUCKETS] counts (the last is +Inf),
+ * then the sum in nanoseconds */
+#define FR_HIST_SUM		(FR_HIST_BUCKETS + 1)
+#define FR_HIST_SLOTS		(FR_HIST_BUCKETS + 2)
+
 struct fr_record {
 	__u64 end_ns;		/* CLOCK_MONOTONIC, when the socket's life ended */
 	__u64 lifetime_ns;	/* 0 if the socket predates finrst */

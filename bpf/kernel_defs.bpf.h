@@ -25,6 +25,7 @@
 #define NR_execveat	322
 #define NR_close_range	436
 
+#define EEXIST		17
 #define ETIMEDOUT	110
 
 #define SKB_DST_NOREF	1UL		/* include/linux/skbuff.h */

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,6 +31,9 @@ enum {
 	OPT_HOOKS,
 	OPT_VERSION,
 	OPT_RINGBUF_KB,
+	OPT_METRICS,
+	OPT_METRICS_PORTS,
+	OPT_TEXT,
 };
 
 static const struct option long_opts[] = {
@@ -42,6 +46,9 @@ static const struct option long_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "metrics-ports", required_argument, NULL, OPT_METRICS_PORTS },
+	{ "text", no_argument, NULL, OPT_TEXT },
 	/* Hidden: a small ring buffer makes the loss path testable. */
 	{ "ringbuf-kb", required_argument, NULL, OPT_RINGBUF_KB },
 	{ NULL, 0, NULL, 0 },
@@ -93,6 +100,19 @@ void fr_usage(FILE *out)
 		"SIGINT/SIGTERM)\n"
 		"      --hooks=KIND        auto (default), fentry, kprobe or "
 		"tracepoint\n"
+		"      --metrics [ADDR:]PORT  serve Prometheus metrics at "
+		"/metrics (ADDR:\n"
+		"                          127.0.0.1 by default, [::1] for "
+		"IPv6); alone, no\n"
+		"                          records are printed: add -j or "
+		"--text for them\n"
+		"      --metrics-ports PORT[,PORT...]  service ports that "
+		"always get their\n"
+		"                          own port label (others: the first "
+		"%d seen, then\n"
+		"                          \"other\")\n"
+		"      --text              with --metrics, also print text "
+		"records\n"
 		"  -v, --verbose           say what was probed and chosen\n"
 		"  -h, --help              print this help and exit\n"
 		"      --version           print the version and exit\n"
@@ -103,7 +123,7 @@ void fr_usage(FILE *out)
 		"  finrst --netns /run/netns/blue -d 60\n"
 		"\n"
 		"Needs root, or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN.\n",
-		FR_MAX_PORTS);
+		FR_MAX_PORTS, FR_METRICS_DYN_PORTS);
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -165,8 +185,9 @@ static bool all_digits(const char *s)
 	return true;
 }
 
-static int parse_port(const char *arg, const char *name, struct env *env,
-		      char *err, size_t errlen)
+/* One port into a list of at most FR_MAX_PORTS, no duplicates. */
+static int add_port(const char *arg, const char *name, unsigned short *ports,
+		    int *nr, char *err, size_t errlen)
 {
 	unsigned long v;
 	int i;
@@ -174,13 +195,92 @@ static int parse_port(const char *arg, const char *name, struct env *env,
 	if (!parse_ulong(arg, 1, 65535, &v))
 		return bad(err, errlen, "invalid %s '%s': must be 1..65535",
 			   name, arg);
-	for (i = 0; i < env->nr_ports; i++)
-		if (env->ports[i] == v)
+	for (i = 0; i < *nr; i++)
+		if (ports[i] == v)
 			return bad(err, errlen, "duplicate %s '%s'", name, arg);
-	if (env->nr_ports >= FR_MAX_PORTS)
+	if (*nr >= FR_MAX_PORTS)
 		return bad(err, errlen, "invalid %s '%s': at most %d ports",
 			   name, arg, FR_MAX_PORTS);
-	env->ports[env->nr_ports++] = (unsigned short)v;
+	ports[(*nr)++] = (unsigned short)v;
+	return FR_ARGS_OK;
+}
+
+static int parse_port(const char *arg, const char *name, struct env *env,
+		      char *err, size_t errlen)
+{
+	return add_port(arg, name, env->ports, &env->nr_ports, err, errlen);
+}
+
+/* --metrics-ports 80,443 (and repeatable) */
+static int parse_metrics_ports(const char *arg, struct env *env, char *err,
+			       size_t errlen)
+{
+	char one[16];
+	size_t n;
+	int ret;
+
+	for (;;) {
+		n = strcspn(arg, ",");
+		if (n >= sizeof(one))
+			return bad(err, errlen,
+				   "invalid --metrics-ports '%.*s': must be "
+				   "1..65535",
+				   (int)n, arg);
+		memcpy(one, arg, n);
+		one[n] = '\0';
+		ret = add_port(one, "--metrics-ports", env->metrics_ports,
+			       &env->nr_metrics_ports, err, errlen);
+		if (ret)
+			return ret;
+		if (!arg[n])
+			return FR_ARGS_OK;
+		arg += n + 1;
+	}
+}
+
+/* --metrics PORT, ADDR:PORT or [ADDR6]:PORT; ADDR is a numeric address. */
+static int parse_metrics(const char *arg, struct env *env, char *err,
+			 size_t errlen)
+{
+	const char *colon, *port = arg;
+	char host[INET6_ADDRSTRLEN + 2];
+	unsigned long v;
+	size_t n;
+
+	env->metrics = true;
+	env->metrics_family = AF_INET;
+	inet_pton(AF_INET, "127.0.0.1", env->metrics_addr);
+	colon = strrchr(arg, ':');
+	if (colon) {
+		n = (size_t)(colon - arg);
+		if (n >= 2 && arg[0] == '[' && arg[n - 1] == ']') {
+			arg++;
+			n -= 2;
+		}
+		if (!n || n >= sizeof(host))
+			return bad(err, errlen,
+				   "invalid --metrics '%s': expected "
+				   "[ADDR:]PORT",
+				   arg);
+		memcpy(host, arg, n);
+		host[n] = '\0';
+		if (inet_pton(AF_INET, host, env->metrics_addr) == 1) {
+			env->metrics_family = AF_INET;
+		} else if (inet_pton(AF_INET6, host, env->metrics_addr) == 1) {
+			env->metrics_family = AF_INET6;
+		} else {
+			return bad(err, errlen,
+				   "invalid --metrics address '%s': not a "
+				   "numeric IPv4 or IPv6 address",
+				   host);
+		}
+		port = colon + 1;
+	}
+	if (!parse_ulong(port, 1, 65535, &v))
+		return bad(err, errlen,
+			   "invalid --metrics port '%s': must be 1..65535",
+			   port);
+	env->metrics_port = (unsigned short)v;
 	return FR_ARGS_OK;
 }
 
@@ -315,6 +415,18 @@ int fr_parse_args(int argc, char **argv, struct env *env, char *err,
 		case OPT_RINGBUF_KB:
 			ret = parse_ringbuf_kb(optarg, env, err, errlen);
 			break;
+		case OPT_METRICS:
+			if (env->metrics)
+				return bad(err, errlen,
+					   "duplicate --metrics '%s'", optarg);
+			ret = parse_metrics(optarg, env, err, errlen);
+			break;
+		case OPT_METRICS_PORTS:
+			ret = parse_metrics_ports(optarg, env, err, errlen);
+			break;
+		case OPT_TEXT:
+			env->text = true;
+			break;
 		case 'h':
 			fr_usage(stdout);
 			return FR_ARGS_EXIT;
@@ -350,5 +462,13 @@ int fr_parse_args(int argc, char **argv, struct env *env, char *err,
 	if (optind < argc)
 		return bad(err, errlen, "unexpected argument '%s'",
 			   argv[optind]);
+	if (env->text && !env->metrics)
+		return bad(err, errlen,
+			   "--text needs --metrics (text is the default "
+			   "output otherwise)");
+	if (env->text && env->json)
+		return bad(err, errlen, "--text and -j cannot be used together");
+	if (env->nr_metrics_ports && !env->metrics)
+		return bad(err, errlen, "--metrics-ports needs --metrics");
 	return FR_ARGS_OK;
 }

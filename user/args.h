@@ -35,6 +35,13 @@ struct env {
 	int family;			/* 0 = any, AF_INET (-4), AF_INET6 */
 	unsigned int netns;		/* inode, 0 = any */
 	unsigned int ringbuf_kb;	/* hidden --ringbuf-kb: loss tests */
+	bool text;			/* --text: text records beside --metrics */
+	bool metrics;			/* --metrics [ADDR:]PORT */
+	int metrics_family;		/* AF_INET or AF_INET6 */
+	unsigned char metrics_addr[16];	/* network order */
+	unsigned short metrics_port;
+	unsigned short metrics_ports[FR_MAX_PORTS];	/* --metrics-ports */
+	int nr_metrics_ports;
 };
 
 #define FR_ARGS_OK 0

@@ -23,6 +23,7 @@
 #include "finrst.skel.h"
 #include "format.h"
 #include "loader.h"
+#include "metrics.h"
 #include "sysinfo.h"
 
 #define DRAIN_INTERVAL_MS 10
@@ -111,8 +112,9 @@ int main(int argc, char **argv)
 	struct fr_loader l = { 0 };
 	struct fr_reasons reasons = { 0 };
 	struct ring_buffer *rb = NULL;
+	struct fr_http *http = NULL;
 	struct btf *vmlinux = NULL;
-	bool has_reason;
+	bool has_reason, records;
 	struct out o = { 0 };
 	struct sigaction sa = { 0 };
 	struct timespec t0, now;
@@ -177,6 +179,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	o.json = env.json;
+	records = fr_records_wanted(&env);
 	o.fmt.mono_to_real_ns = mono_to_real();
 	o.fmt.reason_name = fr_reason_name;
 	o.fmt.reason_arg = &reasons;
@@ -192,7 +195,15 @@ int main(int argc, char **argv)
 		die(1, "cannot set up the ring buffer: %s", strerror(errno));
 	}
 
-	if (!env.json) {
+	if (env.metrics) {
+		http = fr_http_start(&env, &l, err, sizeof(err));
+		if (!http) {
+			ring_buffer__free(rb);
+			fr_loader_stop(&l);
+			die(1, "%s", err);
+		}
+	}
+	if (!env.json && records) {
 		size_t n = fr_format_text_header(&o.fmt, o.line, sizeof(o.line));
 
 		fwrite(o.line, 1, n, stdout);
@@ -203,7 +214,7 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!stop) {
 		/* Records come without wakeups: poll() only paces the loop. */
-		ret = ring_buffer__poll(rb, DRAIN_INTERVAL_MS);
+		ret = ring_buffer__poll(rb, records ? DRAIN_INTERVAL_MS : 100);
 		if (ret >= 0)
 			ret = ring_buffer__consume(rb);
 		if (ret < 0 && ret != -EINTR) {
@@ -253,6 +264,7 @@ int main(int argc, char **argv)
 				"CPU): records may lack details, such as the "
 				"process\n", missed);
 
+	fr_http_stop(http);
 	ring_buffer__free(rb);
 	fr_loader_stop(&l);
 	fr_reasons_free(&reasons);

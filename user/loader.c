@@ -92,8 +92,21 @@ static int try_backend(struct fr_loader *l, const struct env *env,
 	s->rodata->nr_filter_ports = (__u16)env->nr_ports;
 	for (int i = 0; i < env->nr_ports && i < FR_MAX_PORTS; i++)
 		s->rodata->filter_ports[i] = env->ports[i];
+	s->rodata->records_on = fr_records_wanted(env);
+	s->rodata->metrics_on = env->metrics;
+	/* the bound on port label values: --metrics-ports + the first seen */
+	ret = bpf_map__set_max_entries(s->maps.svc_ports,
+				       FR_METRICS_DYN_PORTS +
+					       (unsigned)env->nr_metrics_ports);
+	if (ret) {
+		snprintf(err, errlen, "svc_ports: %s", strerror(-ret));
+		goto fail;
+	}
+	/* --metrics alone: nothing crosses the ring buffer, keep it small */
 	ret = bpf_map__set_max_entries(s->maps.records,
-				       env->ringbuf_kb * 1024u);
+				       fr_records_wanted(env) ?
+					       env->ringbuf_kb * 1024u :
+					       16384u);
 	if (ret) {
 		snprintf(err, errlen, "--ringbuf-kb %u: %s", env->ringbuf_kb,
 			 strerror(-ret));
@@ -106,6 +119,19 @@ static int try_backend(struct fr_loader *l, const struct env *env,
 		snprintf(err, errlen, "%s backend: loading failed: %s",
 			 fr_hooks_name(h), strerror(-ret));
 		goto fail;
+	}
+	for (int i = 0; i < env->nr_metrics_ports; i++) {
+		__u16 port = env->metrics_ports[i];
+		__u8 one = 1;
+
+		ret = bpf_map__update_elem(s->maps.svc_ports, &port,
+					   sizeof(port), &one, sizeof(one),
+					   BPF_ANY);
+		if (ret) {
+			snprintf(err, errlen, "--metrics-ports: %s",
+				 strerror(-ret));
+			goto fail;
+		}
 	}
 	ret = finrst_bpf__attach(s);
 	if (ret) {

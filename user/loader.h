@@ -52,5 +52,13 @@ unsigned long long fr_loader_unaccounted(struct fr_loader *l, bool verbose);
 #define FR_CNT_TRACKED		3	/* records started */
 #define FR_CNT_ENDED		4	/* records finished */
 #define FR_CNT_MARKED_ENDED	5	/* finished after count_live saw them */
+#define FR_CNT_RST_NOSOCK	6	/* --metrics: RSTs without a full socket */
+#define FR_CNT_METRICS_FULL	7	/* --metrics: the table was full */
+
+/* Records go to the ring buffer unless --metrics runs alone. */
+static inline bool fr_records_wanted(const struct env *env)
+{
+	return !env->metrics || env->json || env->text;
+}
 
 #endif

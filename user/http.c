@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * http.c - the --metrics endpoint, on libmicrohttpd: GET /metrics and nothing
+ * else. It runs in libmicrohttpd's own polling thread; a scrape only reads
+ * BPF maps (bpf(2) is thread-safe) and builds its answer in a fresh buffer.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <microhttpd.h>
+
+#include "metrics.h"
+
+struct fr_http {
+	struct MHD_Daemon *d;
+	struct fr_loader *l;
+};
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status,
+			     char *body, size_t len, enum MHD_ResponseMemoryMode m,
+			     const char *type)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(len, body, m);
+	if (!r) {
+		if (m == MHD_RESPMEM_MUST_FREE)
+			free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET");
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
+			      const char *url, const char *method,
+			      const char *version, const char *upload_data,
+			      size_t *upload_data_size, void **req_cls)
+{
+	static char not_found[] = "not found: finrst serves GET /metrics\n";
+	static char not_allowed[] = "method not allowed: GET only\n";
+	static char failed[] = "cannot read the metrics\n";
+	static const char plain[] = "text/plain; charset=utf-8";
+	struct fr_http *h = cls;
+	struct fr_text t = { 0 };
+
+	(void)version;
+	(void)upload_data;
+	(void)upload_data_size;
+	(void)req_cls;
+	if (strcmp(url, "/metrics"))
+		return reply(c, MHD_HTTP_NOT_FOUND, not_found,
+			     sizeof(not_found) - 1, MHD_RESPMEM_PERSISTENT,
+			     plain);
+	if (strcmp(method, MHD_HTTP_METHOD_GET))
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, not_allowed,
+			     sizeof(not_allowed) - 1, MHD_RESPMEM_PERSISTENT,
+			     plain);
+	if (fr_metrics_render(h->l, &t)) {
+		free(t.buf);
+		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, failed,
+			     sizeof(failed) - 1, MHD_RESPMEM_PERSISTENT, plain);
+	}
+	return reply(c, MHD_HTTP_OK, t.buf, t.len, MHD_RESPMEM_MUST_FREE,
+		     "text/plain; version=0.0.4; charset=utf-8");
+}
+
+struct fr_http *fr_http_start(const struct env *env, struct fr_loader *l,
+			      char *err, size_t errlen)
+{
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD;
+	struct sockaddr_storage ss;
+	char addr[INET6_ADDRSTRLEN];
+	struct fr_http *h;
+
+	memset(&ss, 0, sizeof(ss));
+	if (env->metrics_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(env->metrics_port);
+		memcpy(&s6->sin6_addr, env->metrics_addr, 16);
+		flags |= MHD_USE_IPv6;
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(env->metrics_port);
+		memcpy(&s4->sin_addr, env->metrics_addr, 4);
+	}
+	inet_ntop(env->metrics_family, env->metrics_addr, addr, sizeof(addr));
+
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	h->l = l;
+	errno = 0;
+	h->d = MHD_start_daemon(flags, env->metrics_port, NULL, NULL, handle,
+				h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				/* a scraper or two, not a crowd */
+				MHD_OPTION_CONNECTION_LIMIT, 16u,
+				MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+				MHD_OPTION_END);
+	if (!h->d) {
+		snprintf(err, errlen, "--metrics: cannot listen on %s%s%s:%u: %s",
+			 env->metrics_family == AF_INET6 ? "[" : "", addr,
+			 env->metrics_family == AF_INET6 ? "]" : "",
+			 env->metrics_port,
+			 errno ? strerror(errno) : "libmicrohttpd failed");
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void fr_http_stop(struct fr_http *h)
+{
+	if (!h)
+		return;
+	MHD_stop_daemon(h->d);
+	free(h);
+}
