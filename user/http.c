@@ -3,7 +3,13 @@
  * http.c - the --metrics endpoint, on libmicrohttpd: GET /metrics and nothing
  * else. It runs in libmicrohttpd's own polling thread; a scrape only reads
  * BPF maps (bpf(2) is thread-safe) and builds its answer in a fresh buffer.
+ *
+ * libmicrohttpd is opened with dlopen() when --metrics asks for it, after
+ * the BPF side is loaded: it brings GnuTLS and five more libraries (about
+ * 3 MiB resident) that a run without --metrics should not carry, and that
+ * should not add to the peak while libbpf parses the kernel's BTF.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +20,48 @@
 #include <microhttpd.h>
 
 #include "metrics.h"
+
+#define MHD_SONAME "libmicrohttpd.so.12"
+
+static struct {
+	__typeof__(MHD_start_daemon) *start_daemon;
+	__typeof__(MHD_stop_daemon) *stop_daemon;
+	__typeof__(MHD_create_response_from_buffer) *create_response;
+	__typeof__(MHD_add_response_header) *add_header;
+	__typeof__(MHD_queue_response) *queue_response;
+	__typeof__(MHD_destroy_response) *destroy_response;
+} mhd;
+
+/* Resolve the few functions used; NULL, or what is missing. */
+static const char *mhd_open(void)
+{
+	static void *lib;
+	const char *e;
+
+	if (lib)
+		return NULL;
+	lib = dlopen(MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!lib)
+		return dlerror();
+#define SYM(field, name)					\
+	do {							\
+		*(void **)&mhd.field = dlsym(lib, name);	\
+		if (!mhd.field) {				\
+			e = dlerror();				\
+			dlclose(lib);				\
+			lib = NULL;				\
+			return e;				\
+		}						\
+	} while (0)
+	SYM(start_daemon, "MHD_start_daemon");
+	SYM(stop_daemon, "MHD_stop_daemon");
+	SYM(create_response, "MHD_create_response_from_buffer");
+	SYM(add_header, "MHD_add_response_header");
+	SYM(queue_response, "MHD_queue_response");
+	SYM(destroy_response, "MHD_destroy_response");
+#undef SYM
+	return NULL;
+}
 
 struct fr_http {
 	struct MHD_Daemon *d;
@@ -27,17 +75,17 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status,
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	r = MHD_create_response_from_buffer(len, body, m);
+	r = mhd.create_response(len, body, m);
 	if (!r) {
 		if (m == MHD_RESPMEM_MUST_FREE)
 			free(body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	mhd.add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET");
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
+		mhd.add_header(r, MHD_HTTP_HEADER_ALLOW, "GET");
+	ret = mhd.queue_response(c, status, r);
+	mhd.destroy_response(r);
 	return ret;
 }
 
@@ -80,8 +128,16 @@ struct fr_http *fr_http_start(const struct env *env, struct fr_loader *l,
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD;
 	struct sockaddr_storage ss;
 	char addr[INET6_ADDRSTRLEN];
+	const char *why;
 	struct fr_http *h;
 
+	why = mhd_open();
+	if (why) {
+		snprintf(err, errlen,
+			 "--metrics needs libmicrohttpd (Debian package "
+			 "libmicrohttpd12): %s", why);
+		return NULL;
+	}
 	memset(&ss, 0, sizeof(ss));
 	if (env->metrics_family == AF_INET6) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
@@ -106,7 +162,7 @@ struct fr_http *fr_http_start(const struct env *env, struct fr_loader *l,
 	}
 	h->l = l;
 	errno = 0;
-	h->d = MHD_start_daemon(flags, env->metrics_port, NULL, NULL, handle,
+	h->d = mhd.start_daemon(flags, env->metrics_port, NULL, NULL, handle,
 				h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				/* a scraper or two, not a crowd */
 				MHD_OPTION_CONNECTION_LIMIT, 16u,
@@ -128,6 +184,6 @@ void fr_http_stop(struct fr_http *h)
 {
 	if (!h)
 		return;
-	MHD_stop_daemon(h->d);
+	mhd.stop_daemon(h->d);
 	free(h);
 }
