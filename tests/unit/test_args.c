@@ -108,6 +108,25 @@ static void test_good(void)
 	CHECK_INT(env.duration_s, 60);
 	CHECK_INT(env.hooks, FR_HOOKS_FENTRY);
 	CHECK_INT(env.ringbuf_kb, 64);
+	CHECK(!env.metrics);
+
+	CHECK_INT(PARSE(&env, err, "--metrics", "9464", "--metrics-ports",
+			"80,443", "--metrics-ports", "8080", "--text"),
+		  FR_ARGS_OK);
+	CHECK(env.metrics && env.text && !env.json);
+	CHECK_INT(env.metrics_family, AF_INET);
+	CHECK_INT(env.metrics_port, 9464);
+	CHECK(!memcmp(env.metrics_addr, "\x7f\0\0\x01", 4));
+	CHECK_INT(env.nr_metrics_ports, 3);
+	CHECK_INT(env.metrics_ports[0], 80);
+	CHECK_INT(env.metrics_ports[2], 8080);
+	CHECK_INT(PARSE(&env, err, "--metrics", "0.0.0.0:65535"), FR_ARGS_OK);
+	CHECK(!memcmp(env.metrics_addr, "\0\0\0\0", 4));
+	CHECK_INT(env.metrics_port, 65535);
+	CHECK_INT(PARSE(&env, err, "--metrics=[::1]:1"), FR_ARGS_OK);
+	CHECK_INT(env.metrics_family, AF_INET6);
+	CHECK_INT(env.metrics_addr[15], 1);
+	CHECK_INT(env.metrics_port, 1);
 
 	CHECK_INT(PARSE(&env, err, "--json", "--verbose", "--pid=4194304",
 			"--duration=31536000", "--hooks", "tracepoint", "-6",
@@ -252,6 +271,25 @@ static void test_bad(void)
 	BAD("unknown option", "'-?'", "-?");
 	BAD("--json", "takes no argument", "--json=1");
 	BAD("--version", "takes no argument", "--version=2");
+
+	BAD("--metrics port", "'999999'", "--metrics", "999999");
+	BAD("--metrics port", "'abc'", "--metrics", "abc");
+	BAD("--metrics port", "''", "--metrics", "127.0.0.1:");
+	BAD("--metrics address", "'localhost'", "--metrics", "localhost:80");
+	BAD("--metrics port", "''", "--metrics", "[::1]:");
+	BAD("--metrics", "':80'", "--metrics", ":80");
+	BAD("duplicate --metrics", "'81'", "--metrics", "80", "--metrics",
+	    "81");
+	BAD("--metrics", "needs an argument", "--metrics");
+	BAD("--metrics-ports", "'0'", "--metrics", "80", "--metrics-ports",
+	    "0");
+	BAD("--metrics-ports", "''", "--metrics", "80", "--metrics-ports",
+	    "80,,443");
+	BAD("duplicate --metrics-ports", "'80'", "--metrics", "80",
+	    "--metrics-ports", "80,443", "--metrics-ports", "80");
+	BAD("--metrics-ports", "needs --metrics", "--metrics-ports", "80");
+	BAD("--text", "needs --metrics", "--text");
+	BAD("--text", "-j", "--metrics", "80", "--text", "-j");
 
 	BAD("unexpected argument", "'stray'", "stray");
 	BAD("unexpected argument", "'stray'", "-j", "stray", "-v");
