@@ -24,6 +24,7 @@
 #include "format.h"
 #include "loader.h"
 #include "metrics.h"
+#include "privs.h"
 #include "sysinfo.h"
 
 #define DRAIN_INTERVAL_MS 10
@@ -209,6 +210,8 @@ int main(int argc, char **argv)
 		fwrite(o.line, 1, n, stdout);
 		fflush(stdout);
 	}
+	if (fr_drop_privileges(err, sizeof(err)))
+		fprintf(stderr, "finrst: warning: %s\n", err);
 	fprintf(stderr, "finrst: ready hooks=%s\n", fr_hooks_name(l.hooks));
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -235,7 +238,13 @@ int main(int argc, char **argv)
 		}
 	}
 	/* While still attached: records the kernel never let us finish. */
-	unsigned long long silent = fr_loader_unaccounted(&l, env.verbose);
+	unsigned long long silent;
+
+	ret = fr_loader_unaccounted(&l, env.verbose, &silent);
+	if (ret)
+		fprintf(stderr, "finrst: warning: cannot count the records of "
+				"sockets whose last events went unseen: %s\n",
+			strerror(-ret));
 
 	ring_buffer__consume(rb);
 	fflush(stdout);

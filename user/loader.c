@@ -139,6 +139,25 @@ static int try_backend(struct fr_loader *l, const struct env *env,
 			 fr_hooks_name(h), strerror(-ret));
 		goto fail;
 	}
+	/* The exit reconciliation's iterator, linked now: creating the link
+	 * later would need the capabilities finrst drops once running. */
+	{
+		union bpf_iter_link_info linfo;
+
+		memset(&linfo, 0, sizeof(linfo));
+		linfo.map.map_fd = bpf_map__fd(s->maps.socks);
+		LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &linfo,
+			    .link_info_len = sizeof(linfo));
+		l->iter = bpf_program__attach_iter(s->progs.count_live, &opts);
+		if (!l->iter) {
+			ret = -errno;
+			snprintf(err, errlen,
+				 "%s backend: cannot link the socket storage "
+				 "iterator: %s",
+				 fr_hooks_name(h), strerror(-ret));
+			goto fail;
+		}
+	}
 	l->skel = s;
 	l->hooks = h;
 	return 0;
@@ -157,6 +176,7 @@ int fr_loader_start(struct fr_loader *l, const struct env *env,
 	int ret = -ENOENT;
 
 	l->skel = NULL;
+	l->iter = NULL;
 	l->send_reset_reason = send_reset_reason;
 	if (env->hooks != FR_HOOKS_AUTO)
 		return try_backend(l, env, env->hooks, err, errlen);
@@ -177,6 +197,8 @@ int fr_loader_start(struct fr_loader *l, const struct env *env,
 
 void fr_loader_stop(struct fr_loader *l)
 {
+	bpf_link__destroy(l->iter);
+	l->iter = NULL;
 	finrst_bpf__destroy(l->skel);
 	l->skel = NULL;
 }
@@ -200,37 +222,30 @@ unsigned long long fr_loader_counter(struct fr_loader *l, unsigned int idx)
 	return sum;
 }
 
-unsigned long long fr_loader_unaccounted(struct fr_loader *l, bool verbose)
+int fr_loader_unaccounted(struct fr_loader *l, bool verbose,
+			  unsigned long long *lost)
 {
-	union bpf_iter_link_info linfo;
-	struct bpf_link *link;
 	unsigned long long tracked, ended, marked, live;
 	char buf[64];
+	ssize_t n;
 	int fd;
 
-	if (!l->skel)
-		return 0;
+	*lost = 0;
+	if (!l->skel || !l->iter)
+		return -ENOENT;
 	/* No new records from here on; let programs already past the check
 	 * finish (they run in microseconds). */
 	__atomic_store_n(&l->skel->bss->tracking_off, 1, __ATOMIC_SEQ_CST);
 	usleep(10000);
 
-	memset(&linfo, 0, sizeof(linfo));
-	linfo.map.map_fd = bpf_map__fd(l->skel->maps.socks);
-	LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &linfo,
-		    .link_info_len = sizeof(linfo));
-	link = bpf_program__attach_iter(l->skel->progs.count_live, &opts);
-	if (!link)
-		return 0;
-	fd = bpf_iter_create(bpf_link__fd(link));
-	if (fd >= 0) {
-		while (read(fd, buf, sizeof(buf)) > 0)
-			;
-		close(fd);
-	}
-	bpf_link__destroy(link);
+	fd = bpf_iter_create(bpf_link__fd(l->iter));
 	if (fd < 0)
-		return 0;
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	close(fd);
+	if (n < 0)
+		return -errno;
 	live = __atomic_load_n(&l->skel->bss->live_unended, __ATOMIC_SEQ_CST);
 	/* Marked records finish on both counters: read that one first. */
 	marked = fr_loader_counter(l, FR_CNT_MARKED_ENDED);
@@ -241,9 +256,9 @@ unsigned long long fr_loader_unaccounted(struct fr_loader *l, bool verbose)
 				"finished=%llu (after the count: %llu) "
 				"live=%llu\n", tracked, ended, marked, live);
 	ended -= marked;
-	if (tracked <= ended + live)
-		return 0;
-	return tracked - ended - live;
+	if (tracked > ended + live)
+		*lost = tracked - ended - live;
+	return 0;
 }
 
 unsigned long long fr_loader_missed(struct fr_loader *l)

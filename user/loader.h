@@ -8,9 +8,11 @@
 #include "args.h"
 
 struct finrst_bpf;
+struct bpf_link;
 
 struct fr_loader {
 	struct finrst_bpf *skel;
+	struct bpf_link *iter;		/* count_live on socks */
 	enum fr_hooks hooks;		/* the backend that attached */
 	unsigned int hz;
 	bool send_reset_reason;
@@ -41,10 +43,11 @@ unsigned long long fr_loader_missed(struct fr_loader *l);
  * At exit, before fr_loader_stop: stop starting records, then count the
  * records started but neither finished nor belonging to a live socket:
  * sockets that ended while the kernel ran none of the programs for their
- * last events. Returns that count (records lost). verbose: print the
- * counts on stderr.
+ * last events. *lost gets that count; verbose prints the counts on stderr.
+ * 0, or a negative errno when the count could not be made.
  */
-unsigned long long fr_loader_unaccounted(struct fr_loader *l, bool verbose);
+int fr_loader_unaccounted(struct fr_loader *l, bool verbose,
+			  unsigned long long *lost);
 
 #define FR_CNT_LOST		0	/* ring buffer full: records lost */
 #define FR_CNT_EMITTED		1

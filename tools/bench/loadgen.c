@@ -2,7 +2,8 @@
 /*
  * finrst-loadgen: churn loopback TCP connections as fast as it can, and
  * count them. Each client thread loops connect -> (payload) -> teardown;
- * one acceptor thread per listening address serves the other ends.
+ * one acceptor thread per listening address serves the other ends. Or
+ * scan closed ports: every connect() is refused.
  *
  * Modes (what each connection's teardown is):
  *   graceful  the server closes first, the client reads EOF and closes:
@@ -11,12 +12,21 @@
  *   unread    the server sends a payload the client never reads; the
  *             client's close() discards it and sends RST
  *   mixed     the three in turn
+ *   scan      no listener: connect to 127.0.0.1 ports PORT .. PORT+N-1
+ *             (-n N, each port once), where nothing may listen; each
+ *             connect() must fail with ECONNREFUSED (the kernel answers
+ *             the SYN with a RST from no socket). Anything else is an
+ *             error. Keep the range below the ephemeral ports
+ *             (net.ipv4.ip_local_port_range), or a connect could meet
+ *             its own source port.
  *
  * Connections are spread over 127.0.0.1 .. 127.0.0.N (one listener each) so
  * that neither ephemeral ports nor TIME_WAIT run out. Every connection is
- * two socket ends, so a tracer must report 2 x connections teardowns.
+ * two socket ends, so a tracer must report 2 x connections teardowns; a
+ * refused scan attempt is one socket end and one RST for no socket.
  *
  * Output (stdout, one line): connections=N seconds=S rate=R errors=E
+ * (in scan mode, connections counts the refused attempts)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -39,19 +49,22 @@
 #define MAX_THREADS 256
 #define PAYLOAD 100
 
-enum mode { M_GRACEFUL, M_LINGER0, M_UNREAD, M_MIXED };
+enum mode { M_GRACEFUL, M_LINGER0, M_UNREAD, M_MIXED, M_SCAN };
 static const char *const mode_names[] = { "graceful", "linger0", "unread",
-					  "mixed" };
+					  "mixed", "scan" };
 
 static enum mode mode = M_GRACEFUL;
 static int nthreads = 8, naddrs = 8, port = 7100;
 static double duration = 5;
-static long long limit;		/* -n: stop after this many connections */
+static long long limit;		/* -n: connections to make (scan: ports) */
 
 static atomic_bool stop;		/* clients: no new connection */
 static atomic_bool clients_done;	/* acceptors: every client is out */
 static atomic_llong made, errors;
-static atomic_int first_errno;
+static atomic_int first_errno;		/* FIRST_CONNECTED: a scan connected */
+static atomic_llong next_port;		/* scan: offset of the next port */
+
+#define FIRST_CONNECTED (-1)
 
 struct listener {
 	int fd;
@@ -74,12 +87,17 @@ static void die(const char *what)
 	exit(1);
 }
 
-static void note_error(void)
+static void note_error_code(int e)
 {
 	int none = 0;
 
 	atomic_fetch_add(&errors, 1);
-	atomic_compare_exchange_strong(&first_errno, &none, errno ? errno : EIO);
+	atomic_compare_exchange_strong(&first_errno, &none, e);
+}
+
+static void note_error(void)
+{
+	note_error_code(errno ? errno : EIO);
 }
 
 static enum mode conn_mode(unsigned long long n)
@@ -181,14 +199,53 @@ static void *client(void *arg)
 	return NULL;
 }
 
+/* Scan mode: each thread takes the next port of the range until none is
+ * left; a refused connect() is the expected outcome. */
+static void *scanner(void *arg)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	long long k;
+
+	(void)arg;
+	while (!atomic_load(&stop)) {
+		int fd;
+
+		k = atomic_fetch_add(&next_port, 1);
+		if (k >= limit) {
+			atomic_store(&stop, true);
+			break;
+		}
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd < 0) {
+			note_error();
+			continue;
+		}
+		sa.sin_port = htons((uint16_t)(port + k));
+		errno = 0;
+		if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+			note_error_code(FIRST_CONNECTED);
+		else if (errno == ECONNREFUSED)
+			atomic_fetch_add(&made, 1);
+		else
+			note_error();
+		close(fd);
+	}
+	return NULL;
+}
+
 static void usage(FILE *to)
 {
 	fprintf(to,
 		"usage: finrst-loadgen [-m graceful|linger0|unread|mixed] [-t THREADS]\n"
 		"                      [-a ADDRS] [-p PORT] [-d SECONDS | -n CONNECTIONS]\n"
+		"       finrst-loadgen -m scan -n PORTS [-p BASE] [-t THREADS] [-d SECONDS]\n"
 		"Churns loopback TCP connections over 127.0.0.1..ADDRS and prints\n"
 		"connections=N seconds=S rate=R errors=E. Defaults: graceful, 8 threads,\n"
-		"8 addresses, port 7100, 5 seconds.\n");
+		"8 addresses, port 7100, 5 seconds.\n"
+		"scan connects to 127.0.0.1 ports BASE..BASE+PORTS-1, where nothing may\n"
+		"listen: connections counts the refused attempts, any other outcome is\n"
+		"an error.\n");
 }
 
 static long num(const char *opt, const char *s, long lo, long hi)
@@ -215,10 +272,10 @@ int main(int argc, char **argv)
 	while ((c = getopt(argc, argv, "m:t:a:p:d:n:h")) != -1) {
 		switch (c) {
 		case 'm':
-			for (mode = 0; mode <= M_MIXED; mode++)
+			for (mode = 0; mode <= M_SCAN; mode++)
 				if (!strcmp(optarg, mode_names[mode]))
 					break;
-			if (mode > M_MIXED) {
+			if (mode > M_SCAN) {
 				fprintf(stderr, "finrst-loadgen: -m: unknown mode %s\n",
 					optarg);
 				return 2;
@@ -252,6 +309,18 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (mode == M_SCAN) {
+		if (!limit) {
+			fprintf(stderr, "finrst-loadgen: -m scan: -n PORTS is required\n");
+			return 2;
+		}
+		if (port + limit - 1 > 65535) {
+			fprintf(stderr, "finrst-loadgen: -m scan: ports %d..%lld pass 65535\n",
+				port, port + limit - 1);
+			return 2;
+		}
+		naddrs = 0;	/* no listener */
+	}
 	signal(SIGPIPE, SIG_IGN);
 
 	for (int i = 0; i < naddrs; i++) {
@@ -275,7 +344,9 @@ int main(int argc, char **argv)
 
 	t0 = now_s();
 	for (int i = 0; i < nthreads; i++)
-		if (pthread_create(&thr[i], NULL, client, (void *)(long)i))
+		if (pthread_create(&thr[i], NULL,
+				   mode == M_SCAN ? scanner : client,
+				   (void *)(long)i))
 			die("pthread_create");
 	while (!atomic_load(&stop)) {
 		usleep(10000);
@@ -297,9 +368,14 @@ int main(int argc, char **argv)
 	       atomic_load(&made), t1 - t0,
 	       (double)atomic_load(&made) / (t1 - t0), atomic_load(&errors));
 	if (atomic_load(&errors)) {
+		int e = atomic_load(&first_errno);
+
 		fprintf(stderr, "finrst-loadgen: %lld failed connections, the first: %s%s\n",
-			atomic_load(&errors), strerror(atomic_load(&first_errno)),
-			atomic_load(&first_errno) == ENETUNREACH ?
+			atomic_load(&errors),
+			e == FIRST_CONNECTED ?
+				"connected: something listens in the scanned range" :
+				strerror(e),
+			e == ENETUNREACH ?
 				" (is lo up in this network namespace?)" : "");
 		return 1;
 	}

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * privs.c - what finrst keeps after attaching: CAP_BPF only.
+ *
+ * Loading and attaching need CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN (or
+ * root); the metrics socket is bound before the drop, so a port below 1024
+ * needs nothing later. After that finrst reads its ring buffer through
+ * mmap(2) and epoll, which need no capability, and its maps (counters at
+ * exit, --metrics scrapes, the exit reconciliation) through bpf(2). With
+ * kernel.unprivileged_bpf_disabled set, as Debian does, __sys_bpf() refuses
+ * every command without CAP_BPF before 6.5; from 6.5 only map and program
+ * creation check it (measured on 6.18: scrapes work with no capability at
+ * all). CAP_BPF stays, for the older kernels.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <cap-ng.h>
+#include <linux/capability.h>
+
+#include "privs.h"
+
+int fr_drop_privileges(char *err, size_t errlen)
+{
+	capng_select_t set = CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT;
+	int ret;
+
+	if (capng_get_caps_process()) {
+		snprintf(err, errlen, "cannot read our capabilities");
+		return -1;
+	}
+	/* The bounding set can only shrink with CAP_SETPCAP. */
+	if (capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP))
+		set |= CAPNG_SELECT_BOUNDS;
+	capng_clear(CAPNG_SELECT_ALL);
+	capng_update(CAPNG_ADD,
+		     CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
+		     CAP_BPF);
+	ret = capng_apply(set);
+	if (ret) {
+		snprintf(err, errlen, "cannot drop capabilities (capng_apply: "
+			 "%d)", ret);
+		return -1;
+	}
+	return 0;
+}
