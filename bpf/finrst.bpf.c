@@ -288,8 +288,9 @@ static __always_inline bool sk_wanted(struct sock *sk)
 	    sk->__sk_common.skc_net.net->ns.inum != filter_netns)
 		return false;
 	if (nr_filter_ports) {
+		/* a BTF load past struct sock is refused: read it */
 		struct inet_sock *inet = (struct inet_sock *)sk;
-		__u16 sport = bpf_ntohs(inet->inet_sport);
+		__u16 sport = bpf_ntohs(BPF_CORE_READ(inet, inet_sport));
 		__u16 dport = bpf_ntohs(sk->__sk_common.skc_dport);
 
 		if (!port_match(sport, dport))
