@@ -556,9 +556,10 @@ static __always_inline void set_first(struct fr_record *r, __u8 who)
 		r->first = who;
 }
 
-/* The port label: a known service port, or a new one while svc_ports has
- * room (userspace sizes it: --metrics-ports + FR_METRICS_DYN_PORTS), else 0
- * ("other"). The map's size is the bound, races included. */
+/* A listener's port becomes a service port with a label value of its own
+ * while svc_ports has room (userspace sizes it: --metrics-ports +
+ * FR_METRICS_DYN_PORTS); the map's size is the bound, races included.
+ * Returns the port, or 0 ("other") when it did not fit. */
 static __always_inline __u16 label_port(__u16 port)
 {
 	__u8 one = 1;
@@ -592,11 +593,13 @@ static __always_inline void account(const struct fr_record *r)
 	};
 	struct fr_mval *v, zero = {};
 
-	/* the service port: ours for a server, the peer's for a client */
+	/* The service port: ours for a server (a listener's, even one older
+	 * than finrst), the peer's for a client, labelled only if it is a
+	 * listener seen here or a --metrics-ports one (SPEC §4). */
 	if (r->role == FR_ROLE_SERVER)
 		k.port = label_port(r->sport);
 	else if (r->role == FR_ROLE_CLIENT)
-		k.port = label_port(r->dport);
+		k.port = bpf_map_lookup_elem(&svc_ports, &r->dport) ? r->dport : 0;
 	else
 		k.port = bpf_map_lookup_elem(&svc_ports, &r->sport) ? r->sport :
 			 bpf_map_lookup_elem(&svc_ports, &r->dport) ? r->dport : 0;
@@ -850,7 +853,10 @@ static __always_inline int handle_set_state(struct sock *sk, int old, int new)
 		return 0;
 	}
 	if (old == FR_TCP_LISTEN || new == FR_TCP_LISTEN) {
-		/* Listeners are not connections: no record. */
+		/* Listeners are not connections: no record. Their port is a
+		 * service port for the metrics. */
+		if (metrics_on && new == FR_TCP_LISTEN)
+			label_port(sk->__sk_common.skc_num);
 		s = sock_state(sk, false);
 		if (s) {
 			if (s->born && !s->emitted)

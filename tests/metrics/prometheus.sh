@@ -5,8 +5,11 @@
 #   - a real Prometheus server scrapes it every second and sees the target
 #     up and exactly the teardowns the load generator made (100 unread_data
 #     closes, 50 linger_zero closes);
-#   - a scan of 5000 closed ports keeps the `port` label bounded: at most
-#     64 dynamic ports + "other" + the --metrics-ports, and "other" appears.
+#   - the `port` label stays bounded: a scan of 5000 closed ports labels
+#     none of them (a client's port is labelled only if it is a listener
+#     seen here), and 80 listeners on 80 ports fill the 64 dynamic values,
+#     the rest fold into "other": at most 64 + "other" + the
+#     --metrics-ports in all.
 # Everything runs in a private network namespace (loopback only); finrst
 # and Prometheus listen on free ports in 19400-19499 of the host's
 # 127.0.0.1, never on Prometheus's default 9090.
@@ -276,6 +279,17 @@ fi
 
 # --- e. a port scan keeps the port label bounded ----------------------------
 run_load -m scan -n 5000 -p 20000
+# more listeners than the bound: 80 ports, one graceful connection each
+p=7600
+while [ $p -lt 7680 ]; do
+	ip netns exec "$ns" "$loadgen" -m graceful -n 1 -t 1 -a 1 -p $p \
+		>"$tmp/load" 2>&1 || {
+		show "$tmp/load"
+		die "finrst-loadgen -p $p failed"
+	}
+	p=$((p + 1))
+done
+echo "loadgen: 80 listeners on ports 7600-7679, one connection each"
 sleep 2
 scrape "$tmp/m.scan" || {
 	show "$tmp/m.scan.err"
@@ -300,10 +314,10 @@ refused=$(awk '/^finrst_teardowns_total\{/ && /outcome="refused"/ { s += $NF } E
 nosock=$(awk '/^finrst_rst_sent_no_socket_total[ {]/ { s += $NF } END { print s + 0 }' "$tmp/samples")
 echo "after the scan: $series series, $nports distinct port values (bound $bound), refused teardowns $refused, rst_sent_no_socket $nosock"
 if [ "$nports" -gt "$bound" ]; then
-	fail "$nports distinct port label values after scanning 5000 ports, more than $dynamic_ports + 1 + $nfixed = $bound"
+	fail "$nports distinct port label values after scanning 5000 ports and 80 listeners, more than $dynamic_ports + 1 + $nfixed = $bound"
 fi
 if ! grep -qx 'port="other"' "$tmp/ports"; then
-	fail "no port=\"other\" series after scanning 5000 ports; the port values:"
+	fail "no port=\"other\" series after scanning 5000 ports and 80 listeners; the port values:"
 	tr '\n' ' ' <"$tmp/ports" | fold -w 76 | show
 	echo
 fi
