@@ -143,11 +143,17 @@ static int try_backend(struct fr_loader *l, const struct env *env,
 	 * later would need the capabilities finrst drops once running. */
 	{
 		union bpf_iter_link_info linfo;
+		struct bpf_iter_attach_opts opts;
 
 		memset(&linfo, 0, sizeof(linfo));
 		linfo.map.map_fd = bpf_map__fd(s->maps.socks);
-		LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &linfo,
-			    .link_info_len = sizeof(linfo));
+		/* Not LIBBPF_OPTS: libbpf 1.1's compound literal can leave the
+		 * struct's tail padding non-zero, which the attach refuses
+		 * ("non-zero extra bytes"), seen in the -O0 build. */
+		memset(&opts, 0, sizeof(opts));
+		opts.sz = sizeof(opts);
+		opts.link_info = &linfo;
+		opts.link_info_len = sizeof(linfo);
 		l->iter = bpf_program__attach_iter(s->progs.count_live, &opts);
 		if (!l->iter) {
 			ret = -errno;

@@ -57,12 +57,14 @@ static void put(struct fr_text *t, const char *fmt, ...)
 	}
 }
 
-static void port_label(unsigned port, char out[8])
+#define PORT_LABEL_LEN 12
+
+static void port_label(__u16 port, char out[PORT_LABEL_LEN])
 {
 	if (port)
-		snprintf(out, 8, "%u", port);
+		snprintf(out, PORT_LABEL_LEN, "%u", (unsigned)port);
 	else
-		snprintf(out, 8, "other");
+		snprintf(out, PORT_LABEL_LEN, "other");
 }
 
 struct entry {
@@ -130,7 +132,7 @@ static struct entry *read_tstats(int fd, int ncpu, size_t *n)
 static void render_teardowns(struct fr_text *t, const struct entry *e,
 			     size_t n)
 {
-	char port[8];
+	char port[PORT_LABEL_LEN];
 
 	put(t, "# HELP finrst_teardowns_total TCP connection ends, by outcome, "
 	       "cause, role and service port (local for a server, remote for a "
@@ -151,7 +153,7 @@ static void render_teardowns(struct fr_text *t, const struct entry *e,
 static void render_time_wait(struct fr_text *t, const struct entry *e,
 			     size_t n)
 {
-	char port[8];
+	char port[PORT_LABEL_LEN];
 
 	put(t, "# HELP finrst_time_wait_entered_total Sockets that handed over "
 	       "to a TIME_WAIT socket, by role and service port.\n"
