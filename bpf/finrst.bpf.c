@@ -70,21 +70,10 @@ struct {
 	__uint(max_entries, 4 << 20);	/* resized by userspace */
 } records SEC(".maps");
 
-enum fr_counter {
-	CNT_LOST,		/* ring buffer reserve failed: records lost */
-	CNT_EMITTED,
-	CNT_NO_STORAGE,		/* bpf_sk_storage_get(F_CREATE) failed */
-	CNT_TRACKED,		/* sockets whose record was started */
-	CNT_ENDED,		/* ... and finished (emitted, filtered or lost) */
-	CNT_MARKED_ENDED,	/* ... finished after the reconciliation saw them */
-	CNT_RST_NOSOCK,		/* RSTs sent without a full socket */
-	CNT_METRICS_FULL,	/* tstats full: a teardown went uncounted */
-	CNT__MAX,
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, CNT__MAX);
+	__uint(max_entries, FR_CNT__MAX);
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
@@ -312,12 +301,12 @@ static __always_inline struct fr_sock *sock_state(struct sock *sk, bool create)
 	s = bpf_sk_storage_get(&socks, sk, NULL,
 			       create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
 	if (!s && create)
-		count(CNT_NO_STORAGE);
+		count(FR_CNT_NO_STORAGE);
 	if (s && create && !s->born) {
 		/* First sight of a socket that existed before finrst. */
 		s->born = 1;
 		s->rec.flags = FR_F_PREDATES;
-		count(CNT_TRACKED);
+		count(FR_CNT_TRACKED);
 	}
 	return s;
 }
@@ -609,7 +598,7 @@ static __always_inline void account(const struct fr_record *r)
 		bpf_map_update_elem(&tstats, &k, &zero, BPF_NOEXIST);
 		v = bpf_map_lookup_elem(&tstats, &k);
 		if (!v) {
-			count(CNT_METRICS_FULL);
+			count(FR_CNT_METRICS_FULL);
 			return;
 		}
 	}
@@ -644,9 +633,9 @@ static __always_inline void emit(struct sock *sk, struct fr_sock *s, __u64 now)
 		return;
 	s->emitted = 1;
 	s->pending = 0;
-	count(CNT_ENDED);
+	count(FR_CNT_ENDED);
 	if (s->marked)
-		count(CNT_MARKED_ENDED);
+		count(FR_CNT_MARKED_ENDED);
 
 	sh = bpf_map_lookup_elem(&shuts, &skp);
 	if (sh) {
@@ -709,13 +698,13 @@ static __always_inline void emit(struct sock *sk, struct fr_sock *s, __u64 now)
 		return;
 	out = bpf_ringbuf_reserve(&records, sizeof(*out), 0);
 	if (!out) {
-		count(CNT_LOST);
+		count(FR_CNT_LOST);
 		return;
 	}
 	__builtin_memcpy(out, r, sizeof(*out));
 	/* No wakeup per record: userspace drains on a short timer. */
 	bpf_ringbuf_submit(out, BPF_RB_NO_WAKEUP);
-	count(CNT_EMITTED);
+	count(FR_CNT_EMITTED);
 }
 
 /* A fresh connection on this socket (connect, or a child of a listener). */
@@ -728,7 +717,7 @@ static __always_inline void birth(struct sock *sk, int role)
 		return;
 	s = bpf_sk_storage_get(&socks, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!s) {
-		count(CNT_NO_STORAGE);
+		count(FR_CNT_NO_STORAGE);
 		return;
 	}
 	/* A second birth without an end (the same event handled twice, see
@@ -736,7 +725,7 @@ static __always_inline void birth(struct sock *sk, int role)
 	tracked = s->born && !s->emitted;
 	__builtin_memset(s, 0, sizeof(*s));
 	if (!tracked)
-		count(CNT_TRACKED);
+		count(FR_CNT_TRACKED);
 	s->born = 1;
 	s->birth_ns = bpf_ktime_get_ns();
 	s->rec.role = role;
@@ -860,7 +849,7 @@ static __always_inline int handle_set_state(struct sock *sk, int old, int new)
 		s = sock_state(sk, false);
 		if (s) {
 			if (s->born && !s->emitted)
-				count(CNT_ENDED);	/* not a connection */
+				count(FR_CNT_ENDED);	/* not a connection */
 			bpf_sk_storage_delete(&socks, sk);
 		}
 		return 0;
@@ -1027,13 +1016,13 @@ static __always_inline void handle_nosock_rst(const struct sock *sk,
 	if (!port_match(bpf_ntohs(tcph.dest), bpf_ntohs(tcph.source)))
 		return;
 	if (metrics_on)
-		count(CNT_RST_NOSOCK);
+		count(FR_CNT_RST_NOSOCK);
 	if (!records_on)
 		return;
 
 	r = bpf_ringbuf_reserve(&records, sizeof(*r), 0);
 	if (!r) {
-		count(CNT_LOST);
+		count(FR_CNT_LOST);
 		return;
 	}
 	__builtin_memset(r, 0, sizeof(*r));
@@ -1062,7 +1051,7 @@ static __always_inline void handle_nosock_rst(const struct sock *sk,
 		__builtin_memcpy(r->daddr, &ip6.saddr, 16);
 	}
 	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
-	count(CNT_EMITTED);
+	count(FR_CNT_EMITTED);
 }
 
 static __always_inline void handle_send_reset(const struct sock *csk,
@@ -1672,7 +1661,7 @@ int BPF_PROG(tpold_sys_enter, struct pt_regs *regs, long id)
  * live sockets whose record is started and not finished. A socket whose
  * last events no program saw (the kernel skipped the programs without
  * counting a miss: seen on 6.18 in a softirq on another task's stack) is in
- * none of the counts, and shows as CNT_TRACKED - CNT_ENDED - live.
+ * none of the counts, and shows as FR_CNT_TRACKED - FR_CNT_ENDED - live.
  */
 SEC("iter/bpf_sk_storage_map")
 int count_live(struct bpf_iter__bpf_sk_storage_map *ctx)

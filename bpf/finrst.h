@@ -127,6 +127,20 @@ enum fr_rst_why {
  * The one record per socket (and per no-socket RST) that crosses the ring
  * buffer.  Fixed-width fields, largest first.
  */
+/* Per-CPU counters (map "counters"), read by userspace at exit and for
+ * --metrics. */
+enum fr_counter {
+	FR_CNT_LOST,		/* ring buffer reserve failed: records lost */
+	FR_CNT_EMITTED,
+	FR_CNT_NO_STORAGE,	/* bpf_sk_storage_get(F_CREATE) failed */
+	FR_CNT_TRACKED,		/* sockets whose record was started */
+	FR_CNT_ENDED,		/* ... and finished (emitted, filtered or lost) */
+	FR_CNT_MARKED_ENDED,	/* ... finished after count_live saw them */
+	FR_CNT_RST_NOSOCK,	/* RSTs sent without a full socket */
+	FR_CNT_METRICS_FULL,	/* tstats full: a teardown went uncounted */
+	FR_CNT__MAX,
+};
+
 /*
  * Metrics (SPEC §4), aggregated in the kernel: one per-CPU hash entry per
  * (service port, role, outcome, cause), so that --metrics alone needs no

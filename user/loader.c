@@ -209,23 +209,28 @@ void fr_loader_stop(struct fr_loader *l)
 	l->skel = NULL;
 }
 
-unsigned long long fr_loader_counter(struct fr_loader *l, unsigned int idx)
+unsigned long long fr_loader_percpu_sum(const struct bpf_map *map, __u32 idx)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	unsigned long long sum = 0;
 	__u64 *vals;
 
-	if (!l->skel || ncpu <= 0)
+	if (!map || ncpu <= 0)
 		return 0;
 	vals = calloc((size_t)ncpu, sizeof(*vals));
 	if (!vals)
 		return 0;
-	if (!bpf_map__lookup_elem(l->skel->maps.counters, &idx, sizeof(idx),
-				  vals, sizeof(*vals) * (size_t)ncpu, 0))
+	if (!bpf_map__lookup_elem(map, &idx, sizeof(idx), vals,
+				  sizeof(*vals) * (size_t)ncpu, 0))
 		for (int i = 0; i < ncpu; i++)
 			sum += vals[i];
 	free(vals);
 	return sum;
+}
+
+unsigned long long fr_loader_counter(struct fr_loader *l, unsigned int idx)
+{
+	return l->skel ? fr_loader_percpu_sum(l->skel->maps.counters, idx) : 0;
 }
 
 int fr_loader_unaccounted(struct fr_loader *l, bool verbose,

@@ -9,6 +9,7 @@
 
 struct finrst_bpf;
 struct bpf_link;
+struct bpf_map;
 
 struct fr_loader {
 	struct finrst_bpf *skel;
@@ -27,7 +28,10 @@ int fr_loader_start(struct fr_loader *l, const struct env *env,
 		    bool send_reset_reason, char *err, size_t errlen);
 void fr_loader_stop(struct fr_loader *l);
 
-/* Sum of a per-CPU counter (enum fr_counter in the BPF code). */
+/* Sum over the CPUs of element idx of a per-CPU array of __u64. */
+unsigned long long fr_loader_percpu_sum(const struct bpf_map *map, __u32 idx);
+
+/* Sum of a per-CPU counter (enum fr_counter, bpf/finrst.h). */
 unsigned long long fr_loader_counter(struct fr_loader *l, unsigned int idx);
 
 /*
@@ -49,14 +53,6 @@ unsigned long long fr_loader_missed(struct fr_loader *l);
 int fr_loader_unaccounted(struct fr_loader *l, bool verbose,
 			  unsigned long long *lost);
 
-#define FR_CNT_LOST		0	/* ring buffer full: records lost */
-#define FR_CNT_EMITTED		1
-#define FR_CNT_NO_STORAGE	2	/* no socket storage: socket untracked */
-#define FR_CNT_TRACKED		3	/* records started */
-#define FR_CNT_ENDED		4	/* records finished */
-#define FR_CNT_MARKED_ENDED	5	/* finished after count_live saw them */
-#define FR_CNT_RST_NOSOCK	6	/* --metrics: RSTs without a full socket */
-#define FR_CNT_METRICS_FULL	7	/* --metrics: the table was full */
 
 /* Records go to the ring buffer unless --metrics runs alone. */
 static inline bool fr_records_wanted(const struct env *env)

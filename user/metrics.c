@@ -174,24 +174,13 @@ static void render_time_wait(struct fr_text *t, const struct entry *e,
 	}
 }
 
-static void render_hist(struct fr_text *t, struct fr_loader *l, int ncpu)
+static void render_hist(struct fr_text *t, struct fr_loader *l)
 {
 	static const unsigned long long le[FR_HIST_BUCKETS] = FR_HIST_LE_NS;
-	unsigned long long slot[FR_HIST_SLOTS] = { 0 }, cum = 0;
-	int fd = bpf_map__fd(l->skel->maps.hist);
-	__u64 *vals = calloc((size_t)ncpu, sizeof(*vals));
+	unsigned long long slot[FR_HIST_SLOTS], cum = 0;
 
-	if (!vals) {
-		t->failed = true;
-		return;
-	}
-	for (__u32 i = 0; i < FR_HIST_SLOTS; i++) {
-		if (bpf_map_lookup_elem(fd, &i, vals))
-			continue;
-		for (int c = 0; c < ncpu; c++)
-			slot[i] += vals[c];
-	}
-	free(vals);
+	for (__u32 i = 0; i < FR_HIST_SLOTS; i++)
+		slot[i] = fr_loader_percpu_sum(l->skel->maps.hist, i);
 	put(t, "# HELP finrst_close_blocked_seconds How long close() blocked "
 	       "in SO_LINGER.\n"
 	       "# TYPE finrst_close_blocked_seconds histogram\n");
@@ -236,7 +225,7 @@ int fr_metrics_render(struct fr_loader *l, struct fr_text *t)
 	       "# TYPE finrst_unread_bytes_discarded_total counter\n"
 	       "finrst_unread_bytes_discarded_total %llu\n",
 	    unread);
-	render_hist(t, l, ncpu);
+	render_hist(t, l);
 	put(t, "# HELP finrst_events_lost_total Teardowns finrst could not "
 	       "record or count (ring buffer full, no socket storage, "
 	       "metrics table full).\n"
