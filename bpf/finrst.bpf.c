@@ -43,6 +43,9 @@ const volatile __u16 nr_filter_ports;
 const volatile __u16 filter_ports[FR_MAX_PORTS];
 const volatile bool records_on = true;	/* records to the ring buffer */
 const volatile bool metrics_on;		/* aggregate for --metrics */
+const volatile bool rst_only;		/* --rst-only: no "fin" records */
+const volatile bool stacks_on;		/* --stack */
+const volatile __u64 filter_cgroup;	/* --cgroup: cgroup v2 id, 0 = any */
 
 /* Per-socket state.  Freed with the socket, so it cannot leak. */
 struct fr_sock {
@@ -56,6 +59,7 @@ struct fr_sock {
 	__u8 state_set;		/* rec.state holds the state at a local call */
 	__u8 born;
 	__u8 marked;		/* counted live by the exit reconciliation */
+	__u8 local_rst;		/* its RST comes from a local call (task) */
 };
 
 struct {
@@ -224,6 +228,27 @@ struct {
 	__type(value, __u64);
 } hist SEC(".maps");
 
+/* --stack: the stacks of the last RST sent on this CPU, and its socket.
+ * The record that RST ends goes out on the same CPU, in the same call
+ * chain (tcp_send_active_reset, then tcp_done for the timers). */
+struct fr_stack_slot {
+	__u64 sk;
+	struct fr_stack st;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fr_stack_slot);
+} stack_slot SEC(".maps");
+
+/* A teardown record with its stacks, as one ring buffer record. */
+struct fr_record_stack {
+	struct fr_record rec;
+	struct fr_stack st;
+};
+
 /* Threads with an entry in `lingering`: lets the syscall hooks skip work. */
 __u64 nr_lingering;
 
@@ -262,6 +287,24 @@ static __always_inline bool port_match(__u16 sport, __u16 dport)
 	return false;
 }
 
+/* --cgroup: is the socket's cgroup the one asked for, or below it?  A
+ * socket belongs to the cgroup of the task that created it; accepted ones
+ * to their listener's (cgroup_sk_alloc, cgroup_sk_clone).  The walk goes
+ * up cgroup->self.parent (struct cgroup starts with its css). */
+#define FR_CGROUP_MAX_DEPTH 32
+
+static __always_inline bool cgroup_wanted(struct sock *sk)
+{
+	struct cgroup *cg = BPF_CORE_READ(sk, sk_cgrp_data.cgroup);
+
+	for (int i = 0; i < FR_CGROUP_MAX_DEPTH && cg; i++) {
+		if (BPF_CORE_READ(cg, kn, id) == filter_cgroup)
+			return true;
+		cg = (struct cgroup *)BPF_CORE_READ(cg, self.parent);
+	}
+	return false;
+}
+
 /* The socket filters that do not depend on the record: netns, family, ports.
  * On the hot path the tp_btf arguments are BTF pointers, read directly
  * (CO-RE relocated loads) rather than through bpf_probe_read_kernel(). */
@@ -275,6 +318,8 @@ static __always_inline bool sk_wanted(struct sock *sk)
 		return false;
 	if (filter_netns &&
 	    sk->__sk_common.skc_net.net->ns.inum != filter_netns)
+		return false;
+	if (filter_cgroup && !cgroup_wanted(sk))
 		return false;
 	if (nr_filter_ports) {
 		/* a BTF load past struct sock is refused: read it */
@@ -622,6 +667,41 @@ static __always_inline void account(const struct fr_record *r)
 	}
 }
 
+/* --stack: the record of a RST this host sent, with the stacks taken
+ * when the RST left (take_stack), if they belong to this socket. */
+static __always_inline void emit_with_stack(__u64 skp,
+					    const struct fr_record *r)
+{
+	struct fr_stack_slot *slot;
+	struct fr_record_stack *out;
+	__u32 zero = 0;
+
+	slot = bpf_map_lookup_elem(&stack_slot, &zero);
+	if (!slot || slot->sk != skp) {
+		count(FR_CNT_STACK_MISSED);
+		out = bpf_ringbuf_reserve(&records, sizeof(out->rec), 0);
+		if (!out) {
+			count(FR_CNT_LOST);
+			return;
+		}
+		__builtin_memcpy(&out->rec, r, sizeof(out->rec));
+		bpf_ringbuf_submit(out, BPF_RB_NO_WAKEUP);
+		count(FR_CNT_EMITTED);
+		return;
+	}
+	slot->sk = 0;
+	out = bpf_ringbuf_reserve(&records, sizeof(*out), 0);
+	if (!out) {
+		count(FR_CNT_LOST);
+		return;
+	}
+	__builtin_memcpy(&out->rec, r, sizeof(out->rec));
+	out->rec.flags |= FR_F_STACK;
+	__builtin_memcpy(&out->st, &slot->st, sizeof(out->st));
+	bpf_ringbuf_submit(out, BPF_RB_NO_WAKEUP);
+	count(FR_CNT_EMITTED);
+}
+
 /* Send the finished record to userspace, once. */
 static __always_inline void emit(struct sock *sk, struct fr_sock *s, __u64 now)
 {
@@ -694,8 +774,12 @@ static __always_inline void emit(struct sock *sk, struct fr_sock *s, __u64 now)
 	fr_classify(r);
 	if (metrics_on)
 		account(r);
-	if (!records_on)
+	if (!records_on || (rst_only && r->outcome == FR_OUT_FIN))
 		return;
+	if (stacks_on && r->outcome == FR_OUT_RST_SENT) {
+		emit_with_stack(skp, r);
+		return;
+	}
 	out = bpf_ringbuf_reserve(&records, sizeof(*out), 0);
 	if (!out) {
 		count(FR_CNT_LOST);
@@ -779,6 +863,7 @@ static __always_inline void on_close_state(struct sock *sk,
 
 	if (kind == CALL_CLOSE) {
 		note_close(sk, tp, s, old, FR_TCP_CLOSE, exiting);
+		s->local_rst = 1;
 		if (child) {
 			r->rst_why = FR_RST_LISTENER;
 		} else if (r->unread_bytes) {
@@ -795,6 +880,7 @@ static __always_inline void on_close_state(struct sock *sk,
 	} else if (kind == CALL_DISCONNECT) {
 		/* connect(AF_UNSPEC) -> tcp_disconnect(); not a close */
 		r->rst_why = FR_RST_DISCONNECT;
+		s->local_rst = 1;
 		r->unread_bytes = unread_bytes(sk, tp);
 		set_task(r);
 		note_state(s, old);
@@ -924,9 +1010,54 @@ static __always_inline __u8 timer_rst_why(struct sock *sk, int state)
 	return FR_RST_OTHER;
 }
 
+/*
+ * --stack: take the stacks of the RST being sent on @sk.  User frames only
+ * inside a local call: in a timer or softirq the current task's user stack
+ * has nothing to do with the RST.
+ */
+static __always_inline void take_stack(void *ctx, struct sock *sk, bool user)
+{
+	struct fr_stack_slot *slot;
+	__u32 zero = 0;
+	long n;
+
+	slot = bpf_map_lookup_elem(&stack_slot, &zero);
+	if (!slot)
+		return;
+	slot->sk = (__u64)sk;
+	n = bpf_get_stack(ctx, slot->st.ip, FR_STACK_DEPTH * 8, 0);
+	slot->st.nr_kernel = n > 0 ? (__u64)n / 8 : 0;
+	slot->st.nr_user = 0;
+	slot->st.user_ret = 0;
+	slot->st.pid = 0;
+	if (!user)
+		return;
+	slot->st.pid = bpf_get_current_pid_tgid() >> 32;
+	n = bpf_get_stack(ctx, &slot->st.ip[FR_STACK_DEPTH], FR_STACK_DEPTH * 8,
+			  BPF_F_USER_STACK);
+	slot->st.nr_user = n > 0 ? (__u64)n / 8 : 0;
+#ifdef __TARGET_ARCH_x86
+	/* A syscall wrapper (libc close()) makes no frame, so unwinding by
+	 * frame pointers skips its caller; that caller's return address is
+	 * then the word at the user stack pointer.  Keep it if the bytes
+	 * before it are a call: e8 rel32, or ff 15 disp32 (-fno-plt). */
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	__u64 ret = 0;
+	__u8 code[6];
+
+	if (!bpf_probe_read_user(&ret, sizeof(ret), (void *)regs->sp) &&
+	    ret > 6 &&
+	    !bpf_probe_read_user(code, sizeof(code), (void *)(ret - 6)) &&
+	    (code[1] == 0xe8 || (code[0] == 0xff && code[1] == 0x15)))
+		slot->st.user_ret = ret;
+#endif
+}
+
 /* A RST this host sends for a full socket. */
-static __always_inline void handle_sock_rst(struct sock *sk, bool active,
-					    __u32 reason, bool has_reason)
+static __always_inline void handle_sock_rst(void *ctx, struct sock *sk,
+					    bool active, __u32 reason,
+					    bool has_reason)
 {
 	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
 	struct fr_sock *s;
@@ -947,6 +1078,8 @@ static __always_inline void handle_sock_rst(struct sock *sk, bool active,
 		s->rec.flags |= FR_F_KREASON;
 		s->rec.kernel_reason = reason;
 	}
+	if (stacks_on)
+		take_stack(ctx, sk, s->pending && s->local_rst);
 	if (s->pending) {
 		emit(sk, s, bpf_ktime_get_ns());
 		return;
@@ -1054,7 +1187,8 @@ static __always_inline void handle_nosock_rst(const struct sock *sk,
 	count(FR_CNT_EMITTED);
 }
 
-static __always_inline void handle_send_reset(const struct sock *csk,
+static __always_inline void handle_send_reset(void *ctx,
+					      const struct sock *csk,
 					      const struct sk_buff *skb,
 					      __u32 reason, bool has_reason)
 {
@@ -1079,7 +1213,7 @@ static __always_inline void handle_send_reset(const struct sock *csk,
 
 		active = a && *a == (__u64)sk;
 	}
-	handle_sock_rst(sk, active, reason, has_reason);
+	handle_sock_rst(ctx, sk, active, reason, has_reason);
 }
 
 /* ---- tracepoints, in every backend ---- */
@@ -1097,7 +1231,7 @@ SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(tp_send_reset_reason, const struct sock *sk,
 	     const struct sk_buff *skb, int reason)
 {
-	handle_send_reset(sk, skb, reason, true);
+	handle_send_reset(ctx, sk, skb, reason, true);
 	twin_done(TWIN_SEND_RESET, (__u64)sk, (__u64)skb, reason);
 	return 0;
 }
@@ -1106,7 +1240,7 @@ int BPF_PROG(tp_send_reset_reason, const struct sock *sk,
 SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(tp_send_reset, const struct sock *sk, const struct sk_buff *skb)
 {
-	handle_send_reset(sk, skb, 0, false);
+	handle_send_reset(ctx, sk, skb, 0, false);
 	twin_done(TWIN_SEND_RESET, (__u64)sk, (__u64)skb, 0);
 	return 0;
 }
@@ -1255,7 +1389,7 @@ int BPF_PROG(twin_send_reset_reason, const struct sock *sk,
 	     const struct sk_buff *skb, int reason)
 {
 	if (!twin_handled(TWIN_SEND_RESET, (__u64)sk, (__u64)skb, reason))
-		handle_send_reset(sk, skb, reason, true);
+		handle_send_reset(ctx, sk, skb, reason, true);
 	return 0;
 }
 
@@ -1264,7 +1398,7 @@ int BPF_PROG(twin_send_reset, const struct sock *sk,
 	     const struct sk_buff *skb)
 {
 	if (!twin_handled(TWIN_SEND_RESET, (__u64)sk, (__u64)skb, 0))
-		handle_send_reset(sk, skb, 0, false);
+		handle_send_reset(ctx, sk, skb, 0, false);
 	return 0;
 }
 

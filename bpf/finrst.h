@@ -122,6 +122,7 @@ enum fr_rst_why {
 #define FR_F_KREASON		(1u << 14) /* kernel_reason is valid */
 #define FR_F_FIN_ACKED		(1u << 15)
 #define FR_F_TIMED_OUT		(1u << 16) /* died with ETIMEDOUT */
+#define FR_F_STACK		(1u << 17) /* a struct fr_stack follows */
 
 /*
  * The one record per socket (and per no-socket RST) that crosses the ring
@@ -138,6 +139,7 @@ enum fr_counter {
 	FR_CNT_MARKED_ENDED,	/* ... finished after count_live saw them */
 	FR_CNT_RST_NOSOCK,	/* RSTs sent without a full socket */
 	FR_CNT_METRICS_FULL,	/* tstats full: a teardown went uncounted */
+	FR_CNT_STACK_MISSED,	/* --stack: a RST record went without one */
 	FR_CNT__MAX,
 };
 
@@ -205,6 +207,26 @@ struct fr_record {
 	__u8 err;		/* sk_err when it ended */
 	__u8 pad[3];
 	char comm[FR_COMM_LEN];
+};
+
+/*
+ * --stack: the kernel and user stacks of the code that sent a RST, taken
+ * where it was sent; in the ring buffer right after its teardown record
+ * (FR_F_STACK).  User frames only for a RST sent inside a local call (task
+ * context); timers and softirqs have none.
+ */
+#define FR_STACK_DEPTH 32
+
+struct fr_stack {
+	__u64 ip[2 * FR_STACK_DEPTH];	/* kernel frames, then user frames */
+	/* x86-64: the word at the user stack pointer when it is a return
+	 * address (preceded by a call): the caller of a libc syscall
+	 * wrapper, which frame-pointer unwinding skips.  0 if none. */
+	__u64 user_ret;
+	__u32 nr_kernel;
+	__u32 nr_user;
+	__u32 pid;			/* tgid whose user stack this is */
+	__u32 pad;
 };
 
 /*

@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -34,6 +35,10 @@ enum {
 	OPT_METRICS,
 	OPT_METRICS_PORTS,
 	OPT_TEXT,
+	OPT_RST_ONLY,
+	OPT_SUMMARY,
+	OPT_CGROUP,
+	OPT_STACK,
 };
 
 static const struct option long_opts[] = {
@@ -49,6 +54,10 @@ static const struct option long_opts[] = {
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "metrics-ports", required_argument, NULL, OPT_METRICS_PORTS },
 	{ "text", no_argument, NULL, OPT_TEXT },
+	{ "rst-only", no_argument, NULL, OPT_RST_ONLY },
+	{ "summary", optional_argument, NULL, OPT_SUMMARY },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "stack", no_argument, NULL, OPT_STACK },
 	/* Hidden: a small ring buffer makes the loss path testable. */
 	{ "ringbuf-kb", required_argument, NULL, OPT_RINGBUF_KB },
 	{ NULL, 0, NULL, 0 },
@@ -96,6 +105,20 @@ void fr_usage(FILE *out)
 		"      --netns PATH|INODE  only this network namespace, e.g.\n"
 		"                          /proc/PID/ns/net or "
 		"/run/netns/NAME\n"
+		"      --cgroup PATH       only sockets of this cgroup v2 "
+		"directory and\n"
+		"                          its descendants\n"
+		"      --rst-only          only teardowns that did not end "
+		"with FINs\n"
+		"      --summary[=SECONDS] a table of teardowns by outcome, "
+		"cause, port and\n"
+		"                          command every SECONDS (default "
+		"%d) and at exit,\n"
+		"                          instead of records (with -j: "
+		"besides them)\n"
+		"      --stack             kernel and user stacks of the code "
+		"that sent\n"
+		"                          each RST\n"
 		"  -d, --duration SECONDS  stop after SECONDS (default: until "
 		"SIGINT/SIGTERM)\n"
 		"      --hooks=KIND        auto (default), fentry, kprobe or "
@@ -122,9 +145,11 @@ void fr_usage(FILE *out)
 		"  finrst                  every teardown, explained\n"
 		"  finrst -j -P 443        JSON records for port 443\n"
 		"  finrst --netns /run/netns/blue -d 60\n"
+		"  finrst --rst-only --stack   who sends resets, and from "
+		"where\n"
 		"\n"
 		"Needs root, or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN.\n",
-		FR_MAX_PORTS, FR_METRICS_DYN_PORTS);
+		FR_MAX_PORTS, FR_SUMMARY_DEFAULT_S, FR_METRICS_DYN_PORTS);
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -314,6 +339,33 @@ static int parse_netns(const char *arg, struct env *env, char *err,
 	return FR_ARGS_OK;
 }
 
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+/* A cgroup v2 directory: its id is its inode number (kernfs_ino(), 64-bit
+ * kernels), the same number bpf_get_current_cgroup_id() and kn->id give. */
+static int parse_cgroup(const char *arg, struct env *env, char *err,
+			size_t errlen)
+{
+	struct statfs fs;
+	struct stat st;
+
+	if (env->cgroup_id)
+		return bad(err, errlen, "duplicate --cgroup '%s'", arg);
+	if (statfs(arg, &fs) || stat(arg, &st))
+		return bad(err, errlen, "invalid --cgroup '%s': %s", arg,
+			   strerror(errno));
+	if (fs.f_type != CGROUP2_SUPER_MAGIC || !S_ISDIR(st.st_mode))
+		return bad(err, errlen,
+			   "invalid --cgroup '%s': not a cgroup v2 directory "
+			   "(see /proc/self/cgroup and the cgroup2 mount in "
+			   "/proc/mounts)",
+			   arg);
+	env->cgroup_id = (unsigned long long)st.st_ino;
+	return FR_ARGS_OK;
+}
+
 static int parse_hooks(const char *arg, struct env *env, char *err,
 		       size_t errlen)
 {
@@ -428,6 +480,28 @@ int fr_parse_args(int argc, char **argv, struct env *env, char *err,
 		case OPT_TEXT:
 			env->text = true;
 			break;
+		case OPT_RST_ONLY:
+			env->rst_only = true;
+			break;
+		case OPT_STACK:
+			env->stack = true;
+			break;
+		case OPT_CGROUP:
+			ret = parse_cgroup(optarg, env, err, errlen);
+			break;
+		case OPT_SUMMARY:
+			if (env->summary_s)
+				return bad(err, errlen, "duplicate --summary");
+			env->summary_s = FR_SUMMARY_DEFAULT_S;
+			if (optarg &&
+			    !parse_ulong(optarg, 1, FR_DURATION_MAX, &v))
+				return bad(err, errlen,
+					   "invalid --summary '%s': must be "
+					   "1..%d seconds",
+					   optarg, FR_DURATION_MAX);
+			if (optarg)
+				env->summary_s = v;
+			break;
 		case 'h':
 			fr_usage(stdout);
 			return FR_ARGS_EXIT;
@@ -471,5 +545,10 @@ int fr_parse_args(int argc, char **argv, struct env *env, char *err,
 		return bad(err, errlen, "--text and -j cannot be used together");
 	if (env->nr_metrics_ports && !env->metrics)
 		return bad(err, errlen, "--metrics-ports needs --metrics");
+	if (env->summary_s && env->text)
+		return bad(err, errlen,
+			   "--summary and --text cannot be used together "
+			   "(--summary prints its table instead of text "
+			   "records)");
 	return FR_ARGS_OK;
 }

@@ -17,6 +17,7 @@
 
 #define FR_RINGBUF_KB_DEFAULT 4096
 #define FR_RINGBUF_KB_MAX (1024 * 1024)	/* 1 GiB */
+#define FR_SUMMARY_DEFAULT_S 10
 
 enum fr_hooks {
 	FR_HOOKS_AUTO,
@@ -42,6 +43,10 @@ struct env {
 	unsigned short metrics_port;
 	unsigned short metrics_ports[FR_MAX_PORTS];	/* --metrics-ports */
 	int nr_metrics_ports;
+	bool rst_only;			/* --rst-only */
+	bool stack;			/* --stack */
+	unsigned long summary_s;	/* --summary period, 0 = off */
+	unsigned long long cgroup_id;	/* --cgroup, 0 = any */
 };
 
 #define FR_ARGS_OK 0

@@ -25,6 +25,8 @@
 #include "loader.h"
 #include "metrics.h"
 #include "privs.h"
+#include "stack.h"
+#include "summary.h"
 #include "sysinfo.h"
 
 #define DRAIN_INTERVAL_MS 10
@@ -40,29 +42,86 @@ static void on_signal(int sig)
 struct out {
 	struct fr_fmt fmt;
 	bool json;
+	bool print;			/* records on stdout */
+	struct fr_syms *syms;		/* --stack */
+	struct fr_summary *summary;	/* --summary */
 	unsigned long long records;
 	bool wrote;
-	char line[4096];
+	struct fr_frame frames[FR_FRAMES_MAX];
+	/* a record with 65 frames of long C++ names and paths fits */
+	char line[64 * 1024];
 };
 
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct out *o = ctx;
 	const struct fr_record *r = data;
-	size_t n;
+	const struct fr_frame *frames = NULL;
+	size_t n, nf = 0;
 
 	if (size < sizeof(*r))
 		return 0;
+	o->records++;
+	if (o->summary)
+		fr_summary_add(o->summary, r);
+	if (!o->print)
+		return 0;
+	/* --stack: every RST-sent teardown says "stack", null if none came */
+	if (o->syms && r->type == FR_REC_TEARDOWN &&
+	    r->outcome == FR_OUT_RST_SENT) {
+		frames = o->frames;
+		if (r->flags & FR_F_STACK &&
+		    size >= sizeof(*r) + sizeof(struct fr_stack))
+			nf = fr_syms_resolve(o->syms,
+					     (const struct fr_stack *)(r + 1),
+					     o->frames, FR_FRAMES_MAX);
+	}
 	if (o->json)
-		n = fr_format_json(r, &o->fmt, o->line, sizeof(o->line));
+		n = fr_format_json_stack(r, frames, nf, &o->fmt, o->line,
+					 sizeof(o->line));
 	else
-		n = fr_format_text(r, &o->fmt, o->line, sizeof(o->line));
+		n = fr_format_text_stack(r, frames, nf, &o->fmt, o->line,
+					 sizeof(o->line));
 	if (n) {
 		fwrite(o->line, 1, n, stdout);
 		o->wrote = true;
 	}
-	o->records++;
 	return 0;
+}
+
+static unsigned long long real_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (unsigned long long)t.tv_sec * 1000000000ULL +
+	       (unsigned long long)t.tv_nsec;
+}
+
+/* Records lost so far, as the exit line counts them (without the
+ * reconciliation, which only runs at exit). */
+static unsigned long long lost_so_far(struct fr_loader *l)
+{
+	return fr_loader_counter(l, FR_CNT_LOST) +
+	       fr_loader_counter(l, FR_CNT_NO_STORAGE);
+}
+
+static void print_summary(struct out *o, unsigned long long elapsed_s,
+			  unsigned long long lost, bool final)
+{
+	struct fr_summary_info info = {
+		.now_ns = real_now_ns(),
+		.elapsed_s = elapsed_s,
+		.lost = lost,
+		.final = final,
+	};
+	size_t n = fr_summary_format(o->summary, o->json, &info, o->line,
+				     sizeof(o->line));
+
+	if (n) {
+		fwrite(o->line, 1, n, stdout);
+		fflush(stdout);
+	}
 }
 
 static bool verbose;
@@ -116,7 +175,7 @@ int main(int argc, char **argv)
 	struct fr_http *http = NULL;
 	struct btf *vmlinux = NULL;
 	bool has_reason, records;
-	struct out o = { 0 };
+	static struct out o;
 	struct sigaction sa = { 0 };
 	struct timespec t0, now;
 	char err[1024];
@@ -181,6 +240,25 @@ int main(int argc, char **argv)
 
 	o.json = env.json;
 	records = fr_records_wanted(&env);
+	/* --summary prints its table instead of text records, and beside
+	 * JSON records */
+	o.print = records && (!env.summary_s || env.json);
+	if (env.summary_s) {
+		o.summary = fr_summary_new();
+		if (!o.summary) {
+			fr_loader_stop(&l);
+			die(1, "--summary: out of memory");
+		}
+	}
+	if (env.stack) {
+		/* now: finrst's own programs are loaded (named in kallsyms),
+		 * and the capabilities that show the addresses are held */
+		o.syms = fr_syms_new(err, sizeof(err));
+		if (!o.syms) {
+			fr_loader_stop(&l);
+			die(1, "%s", err);
+		}
+	}
 	o.fmt.mono_to_real_ns = mono_to_real();
 	o.fmt.reason_name = fr_reason_name;
 	o.fmt.reason_arg = &reasons;
@@ -204,17 +282,19 @@ int main(int argc, char **argv)
 			die(1, "%s", err);
 		}
 	}
-	if (!env.json && records) {
+	if (!env.json && o.print) {
 		size_t n = fr_format_text_header(&o.fmt, o.line, sizeof(o.line));
 
 		fwrite(o.line, 1, n, stdout);
 		fflush(stdout);
 	}
-	if (fr_drop_privileges(err, sizeof(err)))
+	if (fr_drop_privileges(env.stack, err, sizeof(err)))
 		fprintf(stderr, "finrst: warning: %s\n", err);
 	fprintf(stderr, "finrst: ready hooks=%s\n", fr_hooks_name(l.hooks));
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	time_t next_summary = t0.tv_sec + (time_t)env.summary_s;
+
 	while (!stop) {
 		/* Records come without wakeups: poll() only paces the loop. */
 		ret = ring_buffer__poll(rb, records ? DRAIN_INTERVAL_MS : 100);
@@ -230,11 +310,15 @@ int main(int argc, char **argv)
 			fflush(stdout);
 			o.wrote = false;
 		}
-		if (env.duration_s) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			if ((unsigned long)(now.tv_sec - t0.tv_sec) >=
-			    env.duration_s)
-				break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (env.duration_s &&
+		    (unsigned long)(now.tv_sec - t0.tv_sec) >= env.duration_s)
+			break;
+		if (o.summary && now.tv_sec >= next_summary) {
+			print_summary(&o, (unsigned long long)(now.tv_sec -
+							       t0.tv_sec),
+				      lost_so_far(&l), false);
+			next_summary = now.tv_sec + (time_t)env.summary_s;
 		}
 	}
 	/* While still attached: records the kernel never let us finish. */
@@ -253,6 +337,11 @@ int main(int argc, char **argv)
 	unsigned long long nost = fr_loader_counter(&l, FR_CNT_NO_STORAGE);
 	unsigned long long missed = fr_loader_missed(&l);
 
+	if (o.summary) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		print_summary(&o, (unsigned long long)(now.tv_sec - t0.tv_sec),
+			      full + nost + silent, true);
+	}
 	fprintf(stderr, "finrst: records=%llu lost=%llu skipped=%llu\n",
 		o.records, full + nost + silent, missed);
 	if (full)
@@ -273,6 +362,16 @@ int main(int argc, char **argv)
 				"CPU): records may lack details, such as the "
 				"process\n", missed);
 
+	if (env.stack) {
+		unsigned long long nostack =
+			fr_loader_counter(&l, FR_CNT_STACK_MISSED);
+
+		if (nostack)
+			fprintf(stderr, "finrst: %llu RST records came without "
+					"their stack\n", nostack);
+	}
+	fr_syms_free(o.syms);
+	fr_summary_free(o.summary);
 	fr_http_stop(http);
 	ring_buffer__free(rb);
 	fr_loader_stop(&l);

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "format.h"
+#include "sb.h"
 #include "json.h"
 
 #define NSEC_PER_SEC	1000000000ULL
@@ -145,82 +146,6 @@ int fr_cause_from_name(const char *s)
 	return -1;
 }
 
-/*
- * A bounded string builder: like jw, it never writes past cap, keeps the
- * buffer NUL-terminated and remembers that something did not fit.
- */
-struct sb {
-	char *buf;
-	size_t len, cap;
-	bool overflow;
-};
-
-static void sb_init(struct sb *b, char *buf, size_t cap)
-{
-	b->buf = buf;
-	b->len = 0;
-	b->cap = cap;
-	b->overflow = !cap;
-	if (cap)
-		buf[0] = '\0';
-}
-
-__attribute__((format(printf, 2, 3)))
-static void sb_printf(struct sb *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->overflow)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(b->buf + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= b->cap - b->len) {
-		b->overflow = true;
-		b->buf[b->len] = '\0';
-		return;
-	}
-	b->len += (size_t)n;
-}
-
-/* n bytes of s; no printf on the per-record path */
-static void sb_putn(struct sb *b, const char *s, size_t n)
-{
-	if (b->overflow)
-		return;
-	if (n >= b->cap - b->len) {
-		b->overflow = true;
-		b->buf[b->len] = '\0';
-		return;
-	}
-	memcpy(b->buf + b->len, s, n);
-	b->len += n;
-	b->buf[b->len] = '\0';
-}
-
-static void sb_puts(struct sb *b, const char *s)
-{
-	sb_putn(b, s, strlen(s));
-}
-
-static void sb_uint(struct sb *b, unsigned long long v)
-{
-	char tmp[24], *p = fr_u64_digits(tmp + sizeof(tmp), v);
-
-	sb_putn(b, p, (size_t)(tmp + sizeof(tmp) - p));
-}
-
-/* The length of a complete result, or 0 and an empty buffer. */
-static size_t sb_finish(struct sb *b)
-{
-	if (!b->overflow)
-		return b->len;
-	if (b->cap)
-		b->buf[0] = '\0';
-	return 0;
-}
-
 static const struct fr_fmt fr_fmt_default;
 
 static const char *fr_family_name(unsigned family)
@@ -274,7 +199,7 @@ static void fr_endpoint_str(unsigned family, const __u8 *a, unsigned port,
 }
 
 /* comm for a terminal: up to the first NUL, non-printable bytes as '?'. */
-static void fr_safe_comm(const char *comm, char out[FR_COMM_LEN + 1])
+void fr_safe_comm(const char *comm, char out[FR_COMM_LEN + 1])
 {
 	size_t i;
 
@@ -295,7 +220,7 @@ static unsigned long long fr_real_ns(const struct fr_record *r,
 }
 
 /* RFC 3339, UTC, microseconds: 2026-11-21T06:31:02.123456Z */
-static void fr_time_utc(unsigned long long ns, char *out, size_t len)
+void fr_time_utc(unsigned long long ns, char *out, size_t len)
 {
 	/* the seconds change far less often than records come */
 	static time_t last = -1;
@@ -330,7 +255,7 @@ static void fr_time_utc(unsigned long long ns, char *out, size_t len)
 }
 
 /* HH:MM:SS.mmm, local time */
-static void fr_time_local(unsigned long long ns, char *out, size_t len)
+void fr_time_local(unsigned long long ns, char *out, size_t len)
 {
 	time_t sec = (time_t)(ns / NSEC_PER_SEC);
 	struct tm tm;
@@ -723,8 +648,49 @@ static void fr_json_teardown(struct jw *w, const struct fr_record *r)
 	jw_kv_uint(w, "bytes_received", r->bytes_received);
 }
 
+static void fr_json_stack(struct jw *w, const struct fr_frame *frames,
+			  size_t n)
+{
+	char addr[24];
+
+	jw_name(w, "stack");
+	if (!n) {
+		jw_null(w);
+		return;
+	}
+	jw_start_array(w);
+	for (size_t i = 0; i < n; i++) {
+		const struct fr_frame *fr = &frames[i];
+
+		jw_start_object(w);
+		jw_kv_bool(w, "kernel", fr->kernel);
+		if (fr->sym)
+			jw_kv_string(w, "sym", fr->sym);
+		else
+			jw_kv_null(w, "sym");
+		jw_kv_uint(w, "offset", fr->offset);
+		if (fr->module)
+			jw_kv_string(w, "module", fr->module);
+		else
+			jw_kv_null(w, "module");
+		if (!fr->kernel) {
+			snprintf(addr, sizeof(addr), "0x%llx", fr->addr);
+			jw_kv_string(w, "addr", addr);
+		}
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+}
+
 size_t fr_format_json(const struct fr_record *r, const struct fr_fmt *f,
 		      char *buf, size_t cap)
+{
+	return fr_format_json_stack(r, NULL, 0, f, buf, cap);
+}
+
+size_t fr_format_json_stack(const struct fr_record *r,
+			    const struct fr_frame *frames, size_t n,
+			    const struct fr_fmt *f, char *buf, size_t cap)
 {
 	char time[96], explain[2048];
 	struct jw w;
@@ -745,6 +711,8 @@ size_t fr_format_json(const struct fr_record *r, const struct fr_fmt *f,
 		fr_json_teardown(&w, r);
 		fr_json_kernel_reason(&w, r, f);
 		jw_kv_string(&w, "explain", explain);
+		if (frames)
+			fr_json_stack(&w, frames, n);
 	} else {
 		jw_kv_string(&w, "event", "rst");
 		jw_kv_string(&w, "time", time);
@@ -782,6 +750,63 @@ size_t fr_format_text_header(const struct fr_fmt *f, char *buf, size_t cap)
 
 size_t fr_format_text(const struct fr_record *r, const struct fr_fmt *f,
 		      char *buf, size_t cap)
+{
+	return fr_format_text_stack(r, NULL, 0, f, buf, cap);
+}
+
+/* A symbol or file name for a terminal: any byte below 0x20 and 0x7f as
+ * '?' (an ELF file can name its symbols with escape sequences). */
+static const char *fr_safe_str(const char *s, char *out, size_t cap)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < cap; i++)
+		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' :
+								      s[i];
+	out[i] = '\0';
+	return out;
+}
+
+/* "    kernel  tcp_send_active_reset+0x5a [module]" */
+static void fr_text_stack(struct sb *b, const struct fr_frame *frames,
+			  size_t n)
+{
+	char sym[256], mod[256];
+
+	if (!n) {
+		sb_printf(b, "    (no stack: it could not be taken)\n");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct fr_frame *fr = &frames[i];
+		const char *where = fr->kernel ? "kernel" : "user  ";
+
+		if (fr->sym)
+			sb_printf(b, "    %s  %s+0x%llx", where,
+				  fr_safe_str(fr->sym, sym, sizeof(sym)),
+				  fr->offset);
+		else if (fr->kernel)
+			sb_printf(b, "    %s  ?", where);
+		else if (fr->module)
+			sb_printf(b, "    %s  0x%llx", where, fr->addr);
+		else
+			sb_printf(b, "    %s  0x%llx (no mapping)", where,
+				  fr->addr);
+		if (fr->module)
+			fr_safe_str(fr->module, mod, sizeof(mod));
+		if (fr->module && fr->kernel)
+			sb_printf(b, " [%s]", mod);
+		else if (fr->module && fr->sym)
+			sb_printf(b, " (%s)", mod);
+		else if (fr->module)
+			sb_printf(b, " (%s+0x%llx)", mod, fr->offset);
+		sb_printf(b, "\n");
+	}
+}
+
+size_t fr_format_text_stack(const struct fr_record *r,
+			    const struct fr_frame *frames, size_t n,
+			    const struct fr_fmt *f, char *buf, size_t cap)
 {
 	char time[96], comm[FR_COMM_LEN + 1], pid[16], explain[2048];
 	char local[ENDPOINT_LEN], remote[ENDPOINT_LEN];
@@ -830,5 +855,7 @@ size_t fr_format_text(const struct fr_record *r, const struct fr_fmt *f,
 	/* Padding inside the colour keeps the columns aligned on screen. */
 	sb_printf(&b, "%s%-*s  %-*s%s  %s\n", color ? color : "", COL_OUTCOME,
 		  outcome, COL_CAUSE, cause, color ? ANSI_RESET : "", explain);
+	if (frames && r->type == FR_REC_TEARDOWN)
+		fr_text_stack(&b, frames, n);
 	return sb_finish(&b);
 }

@@ -23,6 +23,13 @@ const char *fr_state_name(unsigned v);
 /* enum fr_cause value of a SPEC §2 cause name, -1 if there is none. */
 int fr_cause_from_name(const char *s);
 
+/* comm for a terminal: up to the first NUL, non-printable bytes as '?'. */
+void fr_safe_comm(const char *comm, char out[FR_COMM_LEN + 1]);
+/* CLOCK_REALTIME ns as RFC 3339 UTC with microseconds, or local
+ * HH:MM:SS.mmm (the text column). */
+void fr_time_utc(unsigned long long ns, char *out, size_t len);
+void fr_time_local(unsigned long long ns, char *out, size_t len);
+
 struct fr_fmt {
 	/* Add to a CLOCK_MONOTONIC ns value to get CLOCK_REALTIME ns. */
 	long long mono_to_real_ns;
@@ -48,6 +55,28 @@ size_t fr_format_json(const struct fr_record *r, const struct fr_fmt *f,
 		      char *buf, size_t cap);
 size_t fr_format_text(const struct fr_record *r, const struct fr_fmt *f,
 		      char *buf, size_t cap);
+
+/* One symbolized stack frame (user/stack.c makes them). */
+struct fr_frame {
+	bool kernel;
+	const char *sym;		/* NULL: unknown */
+	unsigned long long offset;	/* from sym; unknown sym: in module */
+	const char *module;		/* kernel: module, NULL for vmlinux;
+					 * user: the file, NULL if unknown */
+	unsigned long long addr;	/* user frames only */
+};
+
+/*
+ * The same, with --stack's "stack": frames NULL leaves the field out; else
+ * n frames (n = 0: "stack": null, the stack could not be taken).  Text mode
+ * prints one indented line per frame under the record.
+ */
+size_t fr_format_json_stack(const struct fr_record *r,
+			    const struct fr_frame *frames, size_t n,
+			    const struct fr_fmt *f, char *buf, size_t cap);
+size_t fr_format_text_stack(const struct fr_record *r,
+			    const struct fr_frame *frames, size_t n,
+			    const struct fr_fmt *f, char *buf, size_t cap);
 size_t fr_format_text_header(const struct fr_fmt *f, char *buf, size_t cap);
 
 /*

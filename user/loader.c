@@ -94,6 +94,9 @@ static int try_backend(struct fr_loader *l, const struct env *env,
 		s->rodata->filter_ports[i] = env->ports[i];
 	s->rodata->records_on = fr_records_wanted(env);
 	s->rodata->metrics_on = env->metrics;
+	s->rodata->rst_only = env->rst_only;
+	s->rodata->stacks_on = env->stack;
+	s->rodata->filter_cgroup = env->cgroup_id;
 	/* the bound on port label values: --metrics-ports + the first seen */
 	ret = bpf_map__set_max_entries(s->maps.svc_ports,
 				       FR_METRICS_DYN_PORTS +

@@ -57,7 +57,7 @@ int fr_loader_unaccounted(struct fr_loader *l, bool verbose,
 /* Records go to the ring buffer unless --metrics runs alone. */
 static inline bool fr_records_wanted(const struct env *env)
 {
-	return !env->metrics || env->json || env->text;
+	return !env->metrics || env->json || env->text || env->summary_s;
 }
 
 #endif

@@ -11,6 +11,11 @@
  * every command without CAP_BPF before 6.5; from 6.5 only map and program
  * creation check it (measured on 6.18: scrapes work with no capability at
  * all). CAP_BPF stays, for the older kernels.
+ *
+ * --stack also keeps CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH: the user frames
+ * of a RST are resolved from /proc/PID/maps and the files it names, opened
+ * through /proc/PID/root, of whatever process sent it (ptrace_may_access()
+ * with PTRACE_MODE_READ guards both for another user's process).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,7 +25,7 @@
 
 #include "privs.h"
 
-int fr_drop_privileges(char *err, size_t errlen)
+int fr_drop_privileges(bool stack, char *err, size_t errlen)
 {
 	capng_select_t set = CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT;
 	int ret;
@@ -36,6 +41,16 @@ int fr_drop_privileges(char *err, size_t errlen)
 	capng_update(CAPNG_ADD,
 		     CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
 		     CAP_BPF);
+	if (stack) {
+		capng_update(CAPNG_ADD,
+			     CAPNG_EFFECTIVE | CAPNG_PERMITTED |
+				     CAPNG_BOUNDING_SET,
+			     CAP_SYS_PTRACE);
+		capng_update(CAPNG_ADD,
+			     CAPNG_EFFECTIVE | CAPNG_PERMITTED |
+				     CAPNG_BOUNDING_SET,
+			     CAP_DAC_READ_SEARCH);
+	}
 	ret = capng_apply(set);
 	if (ret) {
 		snprintf(err, errlen, "cannot drop capabilities (capng_apply: "

@@ -3,13 +3,15 @@
 #ifndef FINRST_PRIVS_H
 #define FINRST_PRIVS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
  * Drop every capability but CAP_BPF (effective, permitted, inheritable,
- * ambient, and the bounding set when CAP_SETPCAP allows). 0, or -1 with a
- * reason in err.
+ * ambient, and the bounding set when CAP_SETPCAP allows); with stack, also
+ * keep CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH (user frames). 0, or -1 with
+ * a reason in err.
  */
-int fr_drop_privileges(char *err, size_t errlen);
+int fr_drop_privileges(bool stack, char *err, size_t errlen);
 
 #endif
