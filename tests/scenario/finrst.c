@@ -37,6 +37,8 @@ struct finrst {
 	size_t eshown;		/* stderr echoed up to here */
 	struct json_object **recs;
 	size_t nrecs, cap;
+	struct json_object **sums;
+	size_t nsums, sums_cap;
 	size_t bad;
 	char backend[32];
 };
@@ -66,6 +68,20 @@ static void add_record(struct finrst *f, const char *line)
 		json_object_put(o);
 		f->bad++;
 		printf("  finrst stdout, not a JSON object: %s\n", line);
+		return;
+	}
+	struct json_object *ev;
+
+	if (json_object_object_get_ex(o, "event", &ev) &&
+	    !strcmp(json_object_get_string(ev) ?: "", "summary")) {
+		if (f->nsums == f->sums_cap) {
+			f->sums_cap = f->sums_cap ? f->sums_cap * 2 : 16;
+			f->sums = realloc(f->sums,
+					  f->sums_cap * sizeof(*f->sums));
+			if (!f->sums)
+				fatal("out of memory");
+		}
+		f->sums[f->nsums++] = o;
 		return;
 	}
 	if (f->nrecs == f->cap) {
@@ -177,10 +193,12 @@ static void finrst_free(struct finrst *f)
 }
 
 struct finrst *finrst_start(const char *path, const char *hooks,
-			    unsigned long long netns, int *skip)
+			    unsigned long long netns, const char *const *extra,
+			    int *skip)
 {
-	char ns[32], hk[64];
-	const char *argv[] = { path, "-j", "--netns", ns, hk, NULL };
+	char ns[32], hk[64], shown[512] = "";
+	const char *argv[16] = { path, "-j", "--netns", ns, hk };
+	size_t argc = 5;
 	int out[2], err[2];
 	struct finrst *f = calloc(1, sizeof(*f));
 	long long deadline = mono_us() + READY_TIMEOUT_MS * 1000LL;
@@ -191,9 +209,15 @@ struct finrst *finrst_start(const char *path, const char *hooks,
 		fatal("out of memory");
 	snprintf(ns, sizeof(ns), "%llu", netns);
 	snprintf(hk, sizeof(hk), "--hooks=%s", hooks);
+	for (; extra && *extra && argc < 15; extra++) {
+		argv[argc++] = *extra;
+		snprintf(shown + strlen(shown), sizeof(shown) - strlen(shown),
+			 " %s", *extra);
+	}
+	argv[argc] = NULL;
 	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
 		fatal("pipe: %s", strerror(errno));
-	printf("  starting: %s -j --netns %s %s\n", path, ns, hk);
+	printf("  starting: %s -j --netns %s %s%s\n", path, ns, hk, shown);
 	fflush(NULL);
 	f->pid = fork();
 	if (f->pid < 0)
@@ -303,6 +327,16 @@ const char *finrst_stderr(const struct finrst *f)
 const char *finrst_backend(const struct finrst *f)
 {
 	return f->backend;
+}
+
+size_t finrst_nsummaries(const struct finrst *f)
+{
+	return f->nsums;
+}
+
+struct json_object *finrst_summary(const struct finrst *f, size_t i)
+{
+	return i < f->nsums ? f->sums[i] : NULL;
 }
 
 size_t finrst_bad_lines(const struct finrst *f)

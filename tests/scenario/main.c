@@ -22,6 +22,7 @@
 #define ORACLE_DEFAULT_SEED 20261121UL
 
 bool verbose;
+struct modes modes;
 
 static char nstat_history[] = "/tmp/finrst-scenario-nstat.XXXXXX";
 
@@ -29,14 +30,17 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 		"usage: finrst-scenario [--hooks=MODE] [--finrst PATH] [--sockets-only] [-v]\n"
-		"                       [--signature FILE] SCENARIO [ipv4|ipv6]\n"
+		"                       [--signature FILE] [--stack] [--rst-only] [--summary]\n"
+		"                       [--cgroup] SCENARIO [ipv4|ipv6]\n"
 		"       finrst-scenario --list\n"
 		"MODE defaults to $FINRST_HOOKS, else tracepoint; PATH to $FINRST, else\n"
 		"finrst from PATH. --sockets-only makes the teardowns and checks the\n"
 		"kernel counters without finrst; -v prints every record. The oracle\n"
 		"scenario mixes both families unless one is named; its seed comes\n"
 		"from $FINRST_SEED. --signature appends to FILE one line per checked\n"
-		"record with the fields every backend and kernel must agree on.\n");
+		"record with the fields every backend and kernel must agree on.\n"
+		"--stack, --rst-only, --summary and --cgroup run finrst with that option\n"
+		"and check what it promises (scenario.h, struct modes).\n");
 }
 
 static void skip(const char *why)
@@ -106,6 +110,10 @@ int main(int argc, char **argv)
 		{ "list", no_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "signature", required_argument, NULL, 'S' },
+		{ "stack", no_argument, NULL, 1 },
+		{ "rst-only", no_argument, NULL, 2 },
+		{ "summary", no_argument, NULL, 3 },
+		{ "cgroup", no_argument, NULL, 4 },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -115,7 +123,7 @@ int main(int argc, char **argv)
 	bool sockets_only = false, is_oracle;
 	int fams[2] = { AF_INET, AF_INET6 }, nfam = 2, status, fd, c;
 	unsigned long long netns;
-	char name[64];
+	char name[128];
 	struct pair pair;
 	struct run *r;
 
@@ -127,6 +135,18 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'H':
 			hooks = optarg;
+			break;
+		case 1:
+			modes.stack = true;
+			break;
+		case 2:
+			modes.rst_only = true;
+			break;
+		case 3:
+			modes.summary = true;
+			break;
+		case 4:
+			modes.cgroup = true;
 			break;
 		case 'f':
 			finrst = optarg;
@@ -181,7 +201,9 @@ int main(int argc, char **argv)
 	} else if (!is_oracle) {
 		nfam = 1;
 	}
-	snprintf(name, sizeof(name), "%s%s%s", argv[optind],
+	snprintf(name, sizeof(name), "%s%s%s%s%s%s%s", modes.stack ? "stack:" : "",
+		 modes.rst_only ? "rst-only:" : "", modes.summary ? "summary:" : "",
+		 modes.cgroup ? "cgroup:" : "", argv[optind],
 		 optind + 1 < argc ? "/" : "",
 		 optind + 1 < argc ? argv[optind + 1] : "");
 
@@ -214,6 +236,8 @@ int main(int argc, char **argv)
 		return status;
 	pair.cli = worker_start("fr-client");
 	pair.srv = worker_start("fr-server");
+	run_adopt(r, pair.cli);
+	run_adopt(r, pair.srv);
 	if (is_oracle)
 		oracle(r, &pair, fams, nfam);
 	else

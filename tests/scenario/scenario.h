@@ -131,6 +131,20 @@ struct finrst;
 extern bool verbose;
 
 /*
+ * The finrst options a run adds (finrst-scenario --stack, --rst-only,
+ * --summary, --cgroup), and what each changes in the checks:
+ *   stack:    every rst_sent record carries the stacks of its RST;
+ *   rst_only: the ends expected to end in "fin" must give no record;
+ *   summary:  the final "summary" object counts exactly the records;
+ *   cgroup:   finrst filters on a cgroup holding the pair's workers, and
+ *             a teardown made from outside it must give no record.
+ */
+struct modes {
+	bool stack, rst_only, summary, cgroup;
+};
+extern struct modes modes;
+
+/*
  * Start finrst (unless finrst is NULL: sockets only) and take the first
  * counter snapshot. NULL with *status set when finrst does not get ready.
  */
@@ -138,6 +152,8 @@ struct run *run_begin(const char *name, unsigned long long netns,
 		      const char *finrst, const char *hooks, int *status);
 /* Wait for the records, stop finrst, check everything; the exit status. */
 int run_finish(struct run *r);
+/* --cgroup: put a worker of the pair into the run's cgroup. */
+void run_adopt(struct run *r, struct worker *w);
 /* Wall-clock seconds the run spans so far, and its length. */
 void run_time_bounds(const struct run *r, time_t *lo, time_t *hi);
 long long run_elapsed_us(const struct run *r);
@@ -150,6 +166,9 @@ void fatal(const char *fmt, ...)
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void expect_end(struct run *r, const struct end *e, struct want w);
+/* An end that must give no record (a filter drops it); time_wait: it went
+ * into TIME_WAIT (ss lists it, finrst must not). */
+void expect_absent(struct run *r, const struct end *e, bool time_wait);
 /* A no_socket RST we sent from laddr:lport to raddr:rport. */
 void expect_rst_sent(struct run *r, int family, const char *laddr, int lport,
 		     const char *raddr, int rport);
@@ -173,6 +192,8 @@ struct scenario {
 };
 
 extern const struct scenario scenarios[];
+/* --cgroup: a graceful teardown by two fresh workers outside the cgroup */
+void outsider_teardown(struct run *r, int family);
 const struct scenario *scenario_find(const char *name);
 void scenario_list(void);
 
@@ -197,8 +218,10 @@ long long mono_us(void);
 
 /* ---- finrst.c: the tracer process ---- */
 
+/* extra: more finrst arguments, NULL-terminated (NULL: none) */
 struct finrst *finrst_start(const char *path, const char *hooks,
-			    unsigned long long netns, int *skip);
+			    unsigned long long netns, const char *const *extra,
+			    int *skip);
 /* Read what is there; returns false once both pipes are at EOF. */
 bool finrst_pump(struct finrst *f, int timeout_ms);
 size_t finrst_nrecords(const struct finrst *f);
@@ -207,6 +230,9 @@ struct json_object *finrst_record(const struct finrst *f, size_t i);
 int finrst_stop(struct finrst *f);
 void finrst_kill(struct finrst *f);
 const char *finrst_stderr(const struct finrst *f);
+/* --summary: the "summary" objects, kept apart from the records */
+size_t finrst_nsummaries(const struct finrst *f);
+struct json_object *finrst_summary(const struct finrst *f, size_t i);
 const char *finrst_backend(const struct finrst *f);
 size_t finrst_bad_lines(const struct finrst *f);
 

@@ -724,3 +724,23 @@ void scenario_list(void)
 		printf("%s\n", s->name);
 	printf("oracle\n");
 }
+
+/*
+ * --cgroup: two fresh workers, forked from the test itself and so outside
+ * the run's cgroup, make a graceful teardown; the client closes first and
+ * its end goes into TIME_WAIT. finrst must record neither end.
+ */
+void outsider_teardown(struct run *r, int family)
+{
+	struct worker *cw = worker_start("fr-outside-cli");
+	struct worker *sw = worker_start("fr-outside-srv");
+	struct conn c;
+
+	conn_open(&c, cw, sw, family, 0, 0);
+	close_ok(cw, c.s[CLI]);
+	read_eof(r, sw, c.s[SRV], 0);
+	close_ok(sw, c.s[SRV]);
+	expect_absent(r, &c.e[CLI], true);
+	expect_absent(r, &c.e[SRV], false);
+	expect_counts(r, 0, 0, 1);
+}
