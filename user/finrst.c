@@ -89,6 +89,20 @@ static void die(int status, const char *fmt, ...)
 	exit(status);
 }
 
+/* s with control bytes as \xHH: an argument quoted in an error can
+ * neither break its line nor send escapes to the terminal. */
+static void put_escaped(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
 static long long mono_to_real(void)
 {
 	struct timespec m, r;
@@ -126,8 +140,9 @@ int main(int argc, char **argv)
 	if (ret == FR_ARGS_EXIT)
 		return 0;
 	if (ret != FR_ARGS_OK) {
-		fprintf(stderr, "%s\n", err);
-		fprintf(stderr, "Try 'finrst --help' for more information.\n");
+		/* One line (SPEC §3): scripts and journals keep it whole. */
+		put_escaped(stderr, err);
+		fputs(" (finrst --help lists the options)\n", stderr);
 		return 2;
 	}
 
