@@ -151,8 +151,11 @@ int main(int argc, char **argv)
 
 	check_requirements();
 	vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux)
-		die(1, "cannot read kernel BTF: %s", strerror(errno));
+	if (!vmlinux)	/* libbpf says ESRCH when no candidate parsed */
+		die(1, "cannot load the kernel BTF from /sys/kernel/btf/vmlinux "
+		       "(%s): finrst needs a kernel built with "
+		       "CONFIG_DEBUG_INFO_BTF=y (Debian's kernels have it)",
+		    errno == ESRCH ? "empty or not valid BTF" : strerror(errno));
 	if (fr_reasons_load(vmlinux, &reasons) && env.verbose)
 		fprintf(stderr, "finrst: kernel has no enum sk_rst_reason "
 				"(< 6.10): kernel_reason will be null\n");
@@ -172,9 +175,27 @@ int main(int argc, char **argv)
 	vmlinux = NULL;
 	ret = fr_loader_start(&l, &env, has_reason, err, sizeof(err));
 	if (ret) {
-		if ((ret == -EPERM || ret == -EACCES) && geteuid() != 0)
-			die(1, "%s: run as root, or with CAP_BPF, CAP_PERFMON "
-			       "and CAP_NET_ADMIN", err);
+		char why[512];
+		int missing = 0;
+
+		/* What is missing, and how to get it (SPEC §3): first the
+		 * capabilities, then tracefs, which only the tracepoint
+		 * backend needs. */
+		if (ret == -EPERM || ret == -EACCES)
+			missing = fr_missing_caps(why, sizeof(why));
+		if (missing > 0)
+			die(1, "missing %s to load BPF programs (%s): %s", why,
+			    strerror(-ret),
+			    geteuid() ? "run as root, or with CAP_BPF, "
+					"CAP_PERFMON and CAP_NET_ADMIN" :
+					"this process is root but lacks them "
+					"(a capability bounding set or a drop "
+					"took them); run it with CAP_BPF, "
+					"CAP_PERFMON and CAP_NET_ADMIN");
+		if ((env.hooks == FR_HOOKS_AUTO ||
+		     env.hooks == FR_HOOKS_TRACEPOINT) &&
+		    fr_tracefs_problem(why, sizeof(why)))
+			die(1, "%s (%s)", why, err);
 		if (env.hooks == FR_HOOKS_FENTRY)
 			die(1, "%s: this kernel refuses fentry programs (BPF "
 			       "trampolines missing, or kernel lockdown); try "
