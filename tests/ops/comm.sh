@@ -174,11 +174,11 @@ while IFS='|' read -r c hex json text; do
 	hpid=$(cat "$work/$c.pid")
 	# the COMM column, then the PID column; and the explanation
 	n=$(grep -cF "  $text " "$work/text.out" || true)
-	e=$(grep -cF "$text[$hpid]" "$work/text.out" || true)
+	e=$(grep -cF "${text}[$hpid]" "$work/text.out" || true)
 	if [ "$n" = 4 ] && [ "$e" = 4 ]; then
-		ok "text: comm $c shown as '$text' in 4 lines, and in their explanation as '$text[$hpid]'"
+		ok "text: comm $c shown as '$text' in 4 lines, and in their explanation as '${text}[$hpid]'"
 	else
-		fail "text: comm $c: $n lines with '  $text ', $e with '$text[$hpid]' (expected 4 each):"
+		fail "text: comm $c: $n lines with '  $text ', $e with '${text}[$hpid]' (expected 4 each):"
 		cat -v "$work/text.out" | cut -c1-200 | show
 	fi
 done <"$work/cases"

@@ -1,3 +1,4 @@
+# shellcheck shell=sh disable=SC2034,SC2154 # name, finrst: the caller's; ino: for it
 # Shared by the tests in tests/ops (POSIX sh, sourced): the network
 # namespace, finrst in the background, and cleanup on every exit path.
 #

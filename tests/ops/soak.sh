@@ -40,6 +40,7 @@ rss_kb() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null
 }
 nfds() {
+	# shellcheck disable=SC2012 # fd names are numbers
 	ls "/proc/$1/fd" 2>/dev/null | wc -l
 }
 
