@@ -148,6 +148,20 @@ static void die(int status, const char *fmt, ...)
 	exit(status);
 }
 
+/* s with control bytes as \xHH: an argument quoted in an error can
+ * neither break its line nor send escapes to the terminal. */
+static void put_escaped(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
 static long long mono_to_real(void)
 {
 	struct timespec m, r;
@@ -185,8 +199,9 @@ int main(int argc, char **argv)
 	if (ret == FR_ARGS_EXIT)
 		return 0;
 	if (ret != FR_ARGS_OK) {
-		fprintf(stderr, "%s\n", err);
-		fprintf(stderr, "Try 'finrst --help' for more information.\n");
+		/* One line (SPEC §3): scripts and journals keep it whole. */
+		put_escaped(stderr, err);
+		fputs(" (finrst --help lists the options)\n", stderr);
 		return 2;
 	}
 
@@ -195,8 +210,11 @@ int main(int argc, char **argv)
 
 	check_requirements();
 	vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux)
-		die(1, "cannot read kernel BTF: %s", strerror(errno));
+	if (!vmlinux)	/* libbpf says ESRCH when no candidate parsed */
+		die(1, "cannot load the kernel BTF from /sys/kernel/btf/vmlinux "
+		       "(%s): finrst needs a kernel built with "
+		       "CONFIG_DEBUG_INFO_BTF=y (Debian's kernels have it)",
+		    errno == ESRCH ? "empty or not valid BTF" : strerror(errno));
 	if (fr_reasons_load(vmlinux, &reasons) && env.verbose)
 		fprintf(stderr, "finrst: kernel has no enum sk_rst_reason "
 				"(< 6.10): kernel_reason will be null\n");
@@ -216,9 +234,27 @@ int main(int argc, char **argv)
 	vmlinux = NULL;
 	ret = fr_loader_start(&l, &env, has_reason, err, sizeof(err));
 	if (ret) {
-		if ((ret == -EPERM || ret == -EACCES) && geteuid() != 0)
-			die(1, "%s: run as root, or with CAP_BPF, CAP_PERFMON "
-			       "and CAP_NET_ADMIN", err);
+		char why[512];
+		int missing = 0;
+
+		/* What is missing, and how to get it (SPEC §3): first the
+		 * capabilities, then tracefs, which only the tracepoint
+		 * backend needs. */
+		if (ret == -EPERM || ret == -EACCES)
+			missing = fr_missing_caps(why, sizeof(why));
+		if (missing > 0)
+			die(1, "missing %s to load BPF programs (%s): %s", why,
+			    strerror(-ret),
+			    geteuid() ? "run as root, or with CAP_BPF, "
+					"CAP_PERFMON and CAP_NET_ADMIN" :
+					"this process is root but lacks them "
+					"(a capability bounding set or a drop "
+					"took them); run it with CAP_BPF, "
+					"CAP_PERFMON and CAP_NET_ADMIN");
+		if ((env.hooks == FR_HOOKS_AUTO ||
+		     env.hooks == FR_HOOKS_TRACEPOINT) &&
+		    fr_tracefs_problem(why, sizeof(why)))
+			die(1, "%s (%s)", why, err);
 		if (env.hooks == FR_HOOKS_FENTRY)
 			die(1, "%s: this kernel refuses fentry programs (BPF "
 			       "trampolines missing, or kernel lockdown); try "

@@ -25,6 +25,37 @@
 
 #include "privs.h"
 
+int fr_missing_caps(char *buf, size_t len)
+{
+	static const struct {
+		int cap, alt;
+		const char *name;
+	} need[] = {
+		{ CAP_BPF, CAP_SYS_ADMIN, "CAP_BPF" },
+		{ CAP_PERFMON, CAP_SYS_ADMIN, "CAP_PERFMON" },
+		{ CAP_NET_ADMIN, -1, "CAP_NET_ADMIN" },
+	};
+	size_t off = 0;
+	int missing = 0;
+
+	if (len)
+		buf[0] = '\0';
+	if (capng_get_caps_process())
+		return -1;
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		if (capng_have_capability(CAPNG_EFFECTIVE, need[i].cap) ||
+		    (need[i].alt >= 0 &&
+		     capng_have_capability(CAPNG_EFFECTIVE, need[i].alt)))
+			continue;
+		if (off < len)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s",
+						missing ? ", " : "",
+						need[i].name);
+		missing++;
+	}
+	return missing;
+}
+
 int fr_drop_privileges(bool stack, char *err, size_t errlen)
 {
 	capng_select_t set = CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT;

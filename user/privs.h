@@ -14,4 +14,13 @@
  */
 int fr_drop_privileges(bool stack, char *err, size_t errlen);
 
+/*
+ * Which of the capabilities loading needs (CAP_BPF, CAP_PERFMON,
+ * CAP_NET_ADMIN) this process lacks in its effective set, as
+ * "CAP_BPF, CAP_PERFMON" in buf; CAP_SYS_ADMIN stands in for the first two,
+ * as in the kernel. Returns how many are missing (0: buf is ""), or -1 if
+ * the process's capabilities cannot be read.
+ */
+int fr_missing_caps(char *buf, size_t len);
+
 #endif

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <zlib.h>
 #include <bpf/btf.h>
@@ -160,4 +164,47 @@ bool fr_send_reset_has_reason(const struct btf *btf)
 		return false;
 	t = btf__type_by_id(btf, t->type);		/* func proto */
 	return t && btf_is_func_proto(t) && btf_vlen(t) >= 4;
+}
+
+bool fr_tracefs_problem(char *buf, size_t len)
+{
+	/* libbpf 1.x looks under debugfs when /sys/kernel/debug/tracing is
+	 * there (an automount point while debugfs is mounted), else in
+	 * /sys/kernel/tracing: the same choice, so the error names the
+	 * directory libbpf tried. */
+	const char *dir = !faccessat(AT_FDCWD, "/sys/kernel/debug/tracing",
+				     F_OK, AT_EACCESS) ?
+				  "/sys/kernel/debug/tracing" :
+				  "/sys/kernel/tracing";
+	char path[128];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/events", dir);
+	if (stat(path, &st) && errno == ENOENT) {
+		snprintf(buf, len,
+			 "tracefs is not mounted (no %s): the tracepoint "
+			 "backend attaches to syscall tracepoints, whose ids "
+			 "only tracefs gives; mount it with 'mount -t tracefs "
+			 "nodev /sys/kernel/tracing'",
+			 path);
+		return true;
+	}
+	snprintf(path, sizeof(path),
+		 "%s/events/syscalls/sys_enter_shutdown/id", dir);
+	if (!faccessat(AT_FDCWD, path, R_OK, AT_EACCESS))
+		return false;
+	if (errno == ENOENT)
+		snprintf(buf, len,
+			 "this kernel has no syscall tracepoints (no %s): "
+			 "the tracepoint backend needs a kernel built with "
+			 "CONFIG_FTRACE_SYSCALLS=y",
+			 path);
+	else
+		snprintf(buf, len,
+			 "cannot read %s (%s): the tracepoint backend reads "
+			 "the syscall tracepoints' ids in tracefs, which only "
+			 "root may read by default; run finrst as root (uid "
+			 "0)",
+			 path, strerror(errno));
+	return true;
 }

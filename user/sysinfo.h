@@ -20,6 +20,13 @@ int fr_reasons_load(const struct btf *vmlinux, struct fr_reasons *r);
 const char *fr_reason_name(unsigned int value, void *arg);
 void fr_reasons_free(struct fr_reasons *r);
 
+/*
+ * Can libbpf attach the syscall tracepoints the tracepoint backend uses?
+ * It reads their ids in tracefs. false if it can; else true, with what is
+ * wrong and how to fix it in buf.
+ */
+bool fr_tracefs_problem(char *buf, size_t len);
+
 /* Does tracepoint tcp:tcp_send_reset carry enum sk_rst_reason (>= 6.10)? */
 bool fr_send_reset_has_reason(const struct btf *vmlinux);
 

@@ -87,6 +87,18 @@ for mode in "-j" "--metrics 127.0.0.1:$mport" "--metrics 127.0.0.1:$mport -j"; d
 	kill -INT "$pid"
 	wait "$pid" || fail "finrst $mode exited with status $? on SIGINT"
 done
+# --stack also keeps CAP_SYS_PTRACE (19) and CAP_DAC_READ_SEARCH (2): the
+# user frames come from another process's /proc/PID/maps and files
+stack_caps="CapInh:=0000000000000000 CapPrm:=0000008000080004 CapEff:=0000008000080004 CapBnd:=0000008000080004 CapAmb:=0000000000000000 "
+start caps --netns "$ino" -j --stack
+got=$(caps "$pid")
+if [ "$got" = "$stack_caps" ]; then
+	ok "finrst -j --stack holds CAP_BPF, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH only"
+else
+	fail "finrst -j --stack holds: $got (expected $stack_caps)"
+fi
+kill -INT "$pid"
+wait "$pid" || fail "finrst -j --stack exited with status $? on SIGINT"
 
 # --- 2. SIGTERM and SIGINT: a clean exit, within 1 s, under load ----------
 # (the exit line's lost= is not checked here: at full churn the kernel may
