@@ -130,12 +130,17 @@ void fr_usage(FILE *out)
 __attribute__((format(printf, 3, 4)))
 static int bad(char *err, size_t errlen, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[256], *p;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* The arguments quoted in msg may hold any byte: keep it one line,
+	 * with no terminal escapes. */
+	for (p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	if (err && errlen)
 		snprintf(err, errlen, "finrst: %s", msg);
 	return FR_ARGS_BAD;
