@@ -58,11 +58,30 @@ static int on_record(void *ctx, void *data, size_t size)
 	else
 		n = fr_format_text(r, &o->fmt, o->line, sizeof(o->line));
 	if (n) {
-		fwrite(o->line, 1, n, stdout);
+		/* an error sticks to stdout: flush_records() reports it */
+		(void)fwrite(o->line, 1, n, stdout);
 		o->wrote = true;
 	}
 	o->records++;
 	return 0;
+}
+
+/*
+ * SIGPIPE is ignored, so a closed pipe is a write error here, like a full
+ * disk: say so once and return false, rather than go on formatting records
+ * that nobody gets.
+ */
+static bool flush_records(void)
+{
+	static bool reported;
+
+	if (!fflush(stdout))
+		return true;
+	if (!reported)
+		fprintf(stderr, "finrst: writing records: %s\n",
+			strerror(errno));
+	reported = true;
+	return false;
 }
 
 static bool verbose;
@@ -207,8 +226,11 @@ int main(int argc, char **argv)
 	if (!env.json && records) {
 		size_t n = fr_format_text_header(&o.fmt, o.line, sizeof(o.line));
 
-		fwrite(o.line, 1, n, stdout);
-		fflush(stdout);
+		(void)fwrite(o.line, 1, n, stdout);
+		if (!flush_records()) {
+			status = 1;
+			stop = 1;
+		}
 	}
 	if (fr_drop_privileges(err, sizeof(err)))
 		fprintf(stderr, "finrst: warning: %s\n", err);
@@ -227,7 +249,10 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (o.wrote) {
-			fflush(stdout);
+			if (!flush_records()) {
+				status = 1;
+				break;
+			}
 			o.wrote = false;
 		}
 		if (env.duration_s) {
@@ -247,7 +272,8 @@ int main(int argc, char **argv)
 			strerror(-ret));
 
 	ring_buffer__consume(rb);
-	fflush(stdout);
+	if (!flush_records())
+		status = 1;
 
 	unsigned long long full = fr_loader_counter(&l, FR_CNT_LOST);
 	unsigned long long nost = fr_loader_counter(&l, FR_CNT_NO_STORAGE);
