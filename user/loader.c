@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,9 +64,18 @@ static void choose_programs(struct finrst_bpf *s, enum fr_hooks h,
 static bool kernel_at_least(int major, int minor)
 {
 	struct utsname u;
-	int ma = 0, mi = 0;
+	long ma, mi;
+	char *p;
 
-	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+	/* "6.1.0-26-amd64"; strtol(), as sscanf() cannot report overflow */
+	if (uname(&u) || !isdigit((unsigned char)u.release[0]))
+		return false;
+	errno = 0;
+	ma = strtol(u.release, &p, 10);
+	if (*p != '.' || !isdigit((unsigned char)p[1]))
+		return false;
+	mi = strtol(p + 1, NULL, 10);
+	if (errno)
 		return false;
 	return ma > major || (ma == major && mi >= minor);
 }
