@@ -16,7 +16,7 @@
 #endif
 
 #define FR_RINGBUF_KB_DEFAULT 4096
-#define FR_RINGBUF_KB_MAX (1024 * 1024)	/* 1 GiB */
+#define FR_RINGBUF_KB_MAX 1048576	/* 1 GiB, in KiB */
 
 enum fr_hooks {
 	FR_HOOKS_AUTO,

@@ -71,7 +71,7 @@ static unsigned int hz_measured(void)
 {
 	static const unsigned int allowed[] = { 100, 250, 300, 1000 };
 	unsigned long long j0, n0, j1, n1;
-	struct timespec ts = { 0, 200 * 1000 * 1000 };
+	struct timespec ts = { 0, 200L * 1000 * 1000 };
 	double hz;
 
 	if (timer_list_sample(&j0, &n0))
