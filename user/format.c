@@ -281,7 +281,7 @@ static void fr_safe_comm(const char *comm, char out[FR_COMM_LEN + 1])
 	for (i = 0; i < FR_COMM_LEN && comm[i]; i++) {
 		unsigned char c = (unsigned char)comm[i];
 
-		out[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+		out[i] = (char)(c >= 0x20 && c < 0x7f ? c : '?');
 	}
 	out[i] = '\0';
 }
