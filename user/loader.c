@@ -32,7 +32,8 @@ static void choose_programs(struct finrst_bpf *s, enum fr_hooks h,
 		else if (!strncmp(name, "kprobe_", 7) ||
 			 !strncmp(name, "kretprobe_", 10))
 			on = h == FR_HOOKS_KPROBE;
-		else if (!strncmp(name, "tps_", 4))
+		else if (!strncmp(name, "tps_", 4) ||
+			 !strcmp(name, "tp_kfree_skb"))
 			on = h == FR_HOOKS_TRACEPOINT;
 		else if (!strncmp(name, "tpold_", 6))
 			on = h == FR_HOOKS_TRACEPOINT && !sync_close;
@@ -42,8 +43,6 @@ static void choose_programs(struct finrst_bpf *s, enum fr_hooks h,
 		else if (!strcmp(name, "tp_send_reset") ||
 			 !strcmp(name, "twin_send_reset"))
 			on = !reason;
-		else if (!strcmp(name, "tp_kfree_skb"))
-			on = h == FR_HOOKS_TRACEPOINT;
 		else
 			on = true;
 		/* The tracepoint gained its reason argument in 6.10, together
