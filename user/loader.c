@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/utsname.h>
 #include <bpf/bpf.h>
@@ -246,6 +247,7 @@ int fr_loader_unaccounted(struct fr_loader *l, bool verbose,
 			  unsigned long long *lost)
 {
 	unsigned long long tracked, ended, marked, live;
+	struct timespec settle = { 0, 10000000 };	/* 10 ms */
 	char buf[64];
 	ssize_t n;
 	int fd;
@@ -256,7 +258,7 @@ int fr_loader_unaccounted(struct fr_loader *l, bool verbose,
 	/* No new records from here on; let programs already past the check
 	 * finish (they run in microseconds). */
 	__atomic_store_n(&l->skel->bss->tracking_off, 1, __ATOMIC_SEQ_CST);
-	usleep(10000);
+	nanosleep(&settle, NULL);
 
 	fd = bpf_iter_create(bpf_link__fd(l->iter));
 	if (fd < 0)
