@@ -63,7 +63,7 @@ static int timer_list_sample(unsigned long long *jif, unsigned long long *ns)
 		else if (!(got & 2) && line_number(line, "jiffies: ", jif))
 			got |= 2;
 	}
-	fclose(f);
+	fclose(f);	/* NOLINT(cert-err33-c): read only, nothing to lose */
 	return got == 3 ? 0 : -1;
 }
 
