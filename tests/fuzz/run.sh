@@ -37,5 +37,5 @@ if [ $status != 0 ] || [ -n "$(ls -A "$work/artifacts")" ]; then
 	# never 77: CTest would count a skip
 	exit 1
 fi
-echo "$(basename "$fuzzer"): $(ls "$work/corpus" | wc -l) inputs in the" \
-	"corpus after the run"
+n=$(find "$work/corpus" -type f | wc -l)
+echo "$(basename "$fuzzer"): $n inputs in the corpus after the run"
