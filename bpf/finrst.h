@@ -288,8 +288,8 @@ FR_INLINE void fr_classify(struct fr_record *r)
 		r->cause = FR_CAUSE_PEER_CLOSE;
 	} else if (f & FR_F_LOCAL_FIN) {
 		r->outcome = FR_OUT_FIN;
-		r->cause = f & FR_F_FIN_BY_SHUTDOWN ? FR_CAUSE_SHUTDOWN :
-						      FR_CAUSE_CLOSE;
+		r->cause = (f & FR_F_FIN_BY_SHUTDOWN) ? FR_CAUSE_SHUTDOWN :
+							FR_CAUSE_CLOSE;
 	} else if (f & FR_F_PEER_FIN) {
 		r->outcome = FR_OUT_FIN;
 		r->cause = FR_CAUSE_PEER_CLOSE;

@@ -155,12 +155,17 @@ void fr_usage(FILE *out)
 __attribute__((format(printf, 3, 4)))
 static int bad(char *err, size_t errlen, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[256], *p;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* The arguments quoted in msg may hold any byte: keep it one line,
+	 * with no terminal escapes. */
+	for (p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	if (err && errlen)
 		snprintf(err, errlen, "finrst: %s", msg);
 	return FR_ARGS_BAD;
@@ -366,6 +371,23 @@ static int parse_cgroup(const char *arg, struct env *env, char *err,
 	return FR_ARGS_OK;
 }
 
+/* --summary, or --summary=SECONDS: the only optional argument (arg may
+ * be NULL) */
+static int parse_summary(const char *arg, struct env *env, char *err,
+			 size_t errlen)
+{
+	unsigned long v = FR_SUMMARY_DEFAULT_S;
+
+	if (env->summary_s)
+		return bad(err, errlen, "duplicate --summary");
+	if (arg && !parse_ulong(arg, 1, FR_DURATION_MAX, &v))
+		return bad(err, errlen,
+			   "invalid --summary '%s': must be 1..%d seconds",
+			   arg, FR_DURATION_MAX);
+	env->summary_s = v;
+	return FR_ARGS_OK;
+}
+
 static int parse_hooks(const char *arg, struct env *env, char *err,
 		       size_t errlen)
 {
@@ -490,17 +512,7 @@ int fr_parse_args(int argc, char **argv, struct env *env, char *err,
 			ret = parse_cgroup(optarg, env, err, errlen);
 			break;
 		case OPT_SUMMARY:
-			if (env->summary_s)
-				return bad(err, errlen, "duplicate --summary");
-			env->summary_s = FR_SUMMARY_DEFAULT_S;
-			if (optarg &&
-			    !parse_ulong(optarg, 1, FR_DURATION_MAX, &v))
-				return bad(err, errlen,
-					   "invalid --summary '%s': must be "
-					   "1..%d seconds",
-					   optarg, FR_DURATION_MAX);
-			if (optarg)
-				env->summary_s = v;
+			ret = parse_summary(optarg, env, err, errlen);
 			break;
 		case 'h':
 			fr_usage(stdout);

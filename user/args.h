@@ -16,7 +16,7 @@
 #endif
 
 #define FR_RINGBUF_KB_DEFAULT 4096
-#define FR_RINGBUF_KB_MAX (1024 * 1024)	/* 1 GiB */
+#define FR_RINGBUF_KB_MAX 1048576	/* 1 GiB, in KiB */
 #define FR_SUMMARY_DEFAULT_S 10
 
 enum fr_hooks {

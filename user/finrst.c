@@ -83,7 +83,8 @@ static int on_record(void *ctx, void *data, size_t size)
 		n = fr_format_text_stack(r, frames, nf, &o->fmt, o->line,
 					 sizeof(o->line));
 	if (n) {
-		fwrite(o->line, 1, n, stdout);
+		/* an error sticks to stdout: flush_records() reports it */
+		(void)fwrite(o->line, 1, n, stdout);
 		o->wrote = true;
 	}
 	return 0;
@@ -106,6 +107,8 @@ static unsigned long long lost_so_far(struct fr_loader *l)
 	       fr_loader_counter(l, FR_CNT_NO_STORAGE);
 }
 
+static bool flush_records(void);
+
 static void print_summary(struct out *o, unsigned long long elapsed_s,
 			  unsigned long long lost, bool final)
 {
@@ -118,10 +121,27 @@ static void print_summary(struct out *o, unsigned long long elapsed_s,
 	size_t n = fr_summary_format(o->summary, o->json, &info, o->line,
 				     sizeof(o->line));
 
-	if (n) {
-		fwrite(o->line, 1, n, stdout);
-		fflush(stdout);
-	}
+	/* an error sticks to stdout: flush_records() reports it */
+	if (n && fwrite(o->line, 1, n, stdout) == n)
+		flush_records();
+}
+
+/*
+ * SIGPIPE is ignored, so a closed pipe is a write error here, like a full
+ * disk: say so once and return false, rather than go on formatting records
+ * that nobody gets.
+ */
+static bool flush_records(void)
+{
+	static bool reported;
+
+	if (!fflush(stdout))
+		return true;
+	if (!reported)
+		fprintf(stderr, "finrst: writing records: %s\n",
+			strerror(errno));
+	reported = true;
+	return false;
 }
 
 static bool verbose;
@@ -321,8 +341,11 @@ int main(int argc, char **argv)
 	if (!env.json && o.print) {
 		size_t n = fr_format_text_header(&o.fmt, o.line, sizeof(o.line));
 
-		fwrite(o.line, 1, n, stdout);
-		fflush(stdout);
+		(void)fwrite(o.line, 1, n, stdout);
+		if (!flush_records()) {
+			status = 1;
+			stop = 1;
+		}
 	}
 	if (fr_drop_privileges(env.stack, err, sizeof(err)))
 		fprintf(stderr, "finrst: warning: %s\n", err);
@@ -343,7 +366,10 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (o.wrote) {
-			fflush(stdout);
+			if (!flush_records()) {
+				status = 1;
+				break;
+			}
 			o.wrote = false;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
@@ -367,7 +393,8 @@ int main(int argc, char **argv)
 			strerror(-ret));
 
 	ring_buffer__consume(rb);
-	fflush(stdout);
+	if (!flush_records())
+		status = 1;
 
 	unsigned long long full = fr_loader_counter(&l, FR_CNT_LOST);
 	unsigned long long nost = fr_loader_counter(&l, FR_CNT_NO_STORAGE);

@@ -206,7 +206,7 @@ void fr_safe_comm(const char *comm, char out[FR_COMM_LEN + 1])
 	for (i = 0; i < FR_COMM_LEN && comm[i]; i++) {
 		unsigned char c = (unsigned char)comm[i];
 
-		out[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+		out[i] = (char)(c >= 0x20 && c < 0x7f ? c : '?');
 	}
 	out[i] = '\0';
 }
@@ -760,9 +760,12 @@ static const char *fr_safe_str(const char *s, char *out, size_t cap)
 {
 	size_t i;
 
-	for (i = 0; s[i] && i + 1 < cap; i++)
-		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' :
-								      s[i];
+	for (i = 0; s[i] && i + 1 < cap; i++) {
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			out[i] = '?';
+		else
+			out[i] = s[i];
+	}
 	out[i] = '\0';
 	return out;
 }

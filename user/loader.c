@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/utsname.h>
 #include <bpf/bpf.h>
@@ -31,7 +33,8 @@ static void choose_programs(struct finrst_bpf *s, enum fr_hooks h,
 		else if (!strncmp(name, "kprobe_", 7) ||
 			 !strncmp(name, "kretprobe_", 10))
 			on = h == FR_HOOKS_KPROBE;
-		else if (!strncmp(name, "tps_", 4))
+		else if (!strncmp(name, "tps_", 4) ||
+			 !strcmp(name, "tp_kfree_skb"))
 			on = h == FR_HOOKS_TRACEPOINT;
 		else if (!strncmp(name, "tpold_", 6))
 			on = h == FR_HOOKS_TRACEPOINT && !sync_close;
@@ -41,8 +44,6 @@ static void choose_programs(struct finrst_bpf *s, enum fr_hooks h,
 		else if (!strcmp(name, "tp_send_reset") ||
 			 !strcmp(name, "twin_send_reset"))
 			on = !reason;
-		else if (!strcmp(name, "tp_kfree_skb"))
-			on = h == FR_HOOKS_TRACEPOINT;
 		else
 			on = true;
 		/* The tracepoint gained its reason argument in 6.10, together
@@ -63,9 +64,18 @@ static void choose_programs(struct finrst_bpf *s, enum fr_hooks h,
 static bool kernel_at_least(int major, int minor)
 {
 	struct utsname u;
-	int ma = 0, mi = 0;
+	long ma, mi;
+	char *p;
 
-	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+	/* "6.1.0-26-amd64"; strtol(), as sscanf() cannot report overflow */
+	if (uname(&u) || !isdigit((unsigned char)u.release[0]))
+		return false;
+	errno = 0;
+	ma = strtol(u.release, &p, 10);
+	if (*p != '.' || !isdigit((unsigned char)p[1]))
+		return false;
+	mi = strtol(p + 1, NULL, 10);
+	if (errno)
 		return false;
 	return ma > major || (ma == major && mi >= minor);
 }
@@ -240,6 +250,7 @@ int fr_loader_unaccounted(struct fr_loader *l, bool verbose,
 			  unsigned long long *lost)
 {
 	unsigned long long tracked, ended, marked, live;
+	struct timespec settle = { 0, 10000000 };	/* 10 ms */
 	char buf[64];
 	ssize_t n;
 	int fd;
@@ -250,7 +261,7 @@ int fr_loader_unaccounted(struct fr_loader *l, bool verbose,
 	/* No new records from here on; let programs already past the check
 	 * finish (they run in microseconds). */
 	__atomic_store_n(&l->skel->bss->tracking_off, 1, __ATOMIC_SEQ_CST);
-	usleep(10000);
+	nanosleep(&settle, NULL);
 
 	fd = bpf_iter_create(bpf_link__fd(l->iter));
 	if (fd < 0)

@@ -109,7 +109,7 @@ static unsigned short mod_index(struct fr_syms *s, const char *mod)
 static int load_kallsyms(struct fr_syms *s, char *err, size_t errlen)
 {
 	size_t cap = 0, ncap = 0, nlen = 0;
-	char line[512], type, name[256], mod[256];
+	char line[512];
 	unsigned long long addr;
 	bool nonzero = false;
 	FILE *f;
@@ -122,16 +122,27 @@ static int load_kallsyms(struct fr_syms *s, char *err, size_t errlen)
 	}
 	s->nmods = 1;		/* 0: vmlinux */
 	while (fgets(line, sizeof(line), f)) {
-		int n;
+		/* "ffffffff81000000 T _stext" or "... t name\t[module]" */
+		char *end, *name, *mod;
+		size_t len;
 
-		mod[0] = '\0';
-		n = sscanf(line, "%llx %c %255s [%255[^]]]", &addr, &type, name,
-			   mod);
-		if (n < 3 || (type != 't' && type != 'T'))
+		errno = 0;
+		addr = strtoull(line, &end, 16);
+		if (errno || end == line || end[0] != ' ' ||
+		    (end[1] != 't' && end[1] != 'T') || end[2] != ' ')
+			continue;
+		name = end + 3;
+		name[strcspn(name, " \t\n")] = '\0';
+		mod = name + strlen(name) + 1;
+		if (mod < line + sizeof(line) && *mod == '[')
+			mod[strcspn(mod, "]\n")] = '\0';
+		else
+			mod = NULL;
+		if (!*name)
 			continue;
 		if (addr)
 			nonzero = true;
-		size_t len = strlen(name) + 1;
+		len = strlen(name) + 1;
 
 		if (s->nksyms == cap) {
 			size_t c = cap ? cap * 2 : 65536;
@@ -142,7 +153,7 @@ static int load_kallsyms(struct fr_syms *s, char *err, size_t errlen)
 			s->ksyms = k;
 			cap = c;
 		}
-		if (nlen + len > ncap) {
+		if (!s->knames || nlen + len > ncap) {
 			size_t c = ncap ? ncap * 2 : 1 << 20;
 			char *p;
 
@@ -157,11 +168,11 @@ static int load_kallsyms(struct fr_syms *s, char *err, size_t errlen)
 		memcpy(s->knames + nlen, name, len);
 		s->ksyms[s->nksyms].addr = addr;
 		s->ksyms[s->nksyms].name = (unsigned int)nlen;
-		s->ksyms[s->nksyms].mod = n == 4 ? mod_index(s, mod) : 0;
+		s->ksyms[s->nksyms].mod = mod ? mod_index(s, &mod[1]) : 0;
 		s->nksyms++;
 		nlen += len;
 	}
-	fclose(f);
+	fclose(f);	/* NOLINT(cert-err33-c): read only, nothing to lose */
 	if (!nonzero) {
 		/* kallsyms_show_value(): kptr_restrict, or no CAP_SYSLOG */
 		snprintf(err, errlen,
@@ -183,7 +194,7 @@ static int load_kallsyms(struct fr_syms *s, char *err, size_t errlen)
 	}
 	return 0;
 nomem:
-	fclose(f);
+	fclose(f);	/* NOLINT(cert-err33-c): read only, nothing to lose */
 	snprintf(err, errlen, "--stack: out of memory reading /proc/kallsyms");
 	return -1;
 }
@@ -297,17 +308,61 @@ static unsigned long long proc_start_time(unsigned int pid)
 		return 0;
 	buf[n] = '\0';
 	p = strrchr(buf, ')');	/* comm may hold anything */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-			 "%*u %*u %*d %*d %*d %*d %*d %*d %llu", &t) != 1)
+	if (!p)
 		return 0;
-	return t;
+	/* ") S ppid ...": field 3 starts after ") ", starttime is 22 */
+	for (int field = 3; field <= 22; field++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return 0;
+	}
+	errno = 0;
+	t = strtoull(p + 1, NULL, 10);
+	return errno ? 0 : t;
+}
+
+/* One hex or decimal number at *s, then one sep byte; false if none. */
+static bool take_num(char **s, int base, char sep, unsigned long long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(*s, &end, base);
+	if (errno || end == *s || *end != sep)
+		return false;
+	*s = end + 1;
+	return true;
+}
+
+/* "start-end perms offset major:minor inode   /path" (proc_pid_maps) */
+static bool parse_map_line(char *line, struct umap *m, char **file)
+{
+	unsigned long long major, minor;
+	char *s = line, *perms;
+
+	if (!take_num(&s, 16, '-', &m->start) ||
+	    !take_num(&s, 16, ' ', &m->end))
+		return false;
+	perms = s;
+	s = strchr(s, ' ');
+	if (!s || s - perms < 3 || perms[2] != 'x')
+		return false;
+	s++;
+	if (!take_num(&s, 16, ' ', &m->off) || !take_num(&s, 16, ':', &major) ||
+	    !take_num(&s, 16, ' ', &minor) || !take_num(&s, 10, ' ', &m->ino))
+		return false;
+	s += strspn(s, " ");
+	s[strcspn(s, "\n")] = '\0';
+	if (*s != '/')
+		return false;	/* anonymous, [vdso], [stack] */
+	m->dev = (major << 32) | minor;
+	*file = s;
+	return true;
 }
 
 static int read_maps(struct uproc *p)
 {
-	char path[64], line[4352], perms[8], file[4096];
-	unsigned long long start, end, off, ino;
-	unsigned int major, minor;
+	char path[64], line[4352];
 	size_t cap = 0;
 	FILE *f;
 
@@ -316,13 +371,10 @@ static int read_maps(struct uproc *p)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
-		struct umap *m;
+		struct umap one, *m;
+		char *file;
 
-		file[0] = '\0';
-		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %4095[^\n]",
-			   &start, &end, perms, &off, &major, &minor, &ino,
-			   file) < 7 ||
-		    perms[2] != 'x' || file[0] != '/')
+		if (!parse_map_line(line, &one, &file))
 			continue;
 		if (p->nmaps == cap) {
 			size_t c = cap ? cap * 2 : 16;
@@ -334,17 +386,13 @@ static int read_maps(struct uproc *p)
 			cap = c;
 		}
 		m = &p->maps[p->nmaps];
+		*m = one;
 		m->path = strdup(file);
 		if (!m->path)
 			break;
-		m->start = start;
-		m->end = end;
-		m->off = off;
-		m->dev = ((unsigned long long)major << 32) | minor;
-		m->ino = ino;
 		p->nmaps++;
 	}
-	fclose(f);
+	fclose(f);	/* NOLINT(cert-err33-c): read only, nothing to lose */
 	return 0;
 }
 

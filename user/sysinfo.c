@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,20 @@ static unsigned int hz_from_config(const char *path)
 	return hz;
 }
 
+/* The number after prefix at the start of line (sscanf() cannot report an
+ * overflow). */
+static bool line_number(const char *line, const char *prefix,
+			unsigned long long *v)
+{
+	size_t n = strlen(prefix);
+
+	if (strncmp(line, prefix, n) || !isdigit((unsigned char)line[n]))
+		return false;
+	errno = 0;
+	*v = strtoull(line + n, NULL, 10);
+	return !errno;
+}
+
 /*
  * Without a kernel config, measure: /proc/timer_list shows the jiffies
  * counter and the monotonic clock; two readings 200 ms apart give HZ, which
@@ -46,12 +61,12 @@ static int timer_list_sample(unsigned long long *jif, unsigned long long *ns)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f) && got != 3) {
-		if (!(got & 1) && sscanf(line, "now at %llu nsecs", ns) == 1)
+		if (!(got & 1) && line_number(line, "now at ", ns))
 			got |= 1;
-		else if (!(got & 2) && sscanf(line, "jiffies: %llu", jif) == 1)
+		else if (!(got & 2) && line_number(line, "jiffies: ", jif))
 			got |= 2;
 	}
-	fclose(f);
+	fclose(f);	/* NOLINT(cert-err33-c): read only, nothing to lose */
 	return got == 3 ? 0 : -1;
 }
 
@@ -59,7 +74,7 @@ static unsigned int hz_measured(void)
 {
 	static const unsigned int allowed[] = { 100, 250, 300, 1000 };
 	unsigned long long j0, n0, j1, n1;
-	struct timespec ts = { 0, 200 * 1000 * 1000 };
+	struct timespec ts = { 0, 200L * 1000 * 1000 };
 	double hz;
 
 	if (timer_list_sample(&j0, &n0))

@@ -294,6 +294,11 @@ static void test_bad(void)
 	BAD("unexpected argument", "'stray'", "stray");
 	BAD("unexpected argument", "'stray'", "-j", "stray", "-v");
 	BAD("unexpected argument", "'-j'", "--", "-j");
+
+	/* err stays one line without terminal escapes, whatever the bytes */
+	BAD("--port", "'80?'", "-P", "80\n");
+	BAD("--hooks", "'tr?[31m?'", "--hooks=tr\033[31m\177");
+	BAD("unexpected argument", "'a?b'", "a\rb");
 }
 
 /* Run fr_parse_args() with stdout captured into out. */
