@@ -168,20 +168,6 @@ static void die(int status, const char *fmt, ...)
 	exit(status);
 }
 
-/* s with control bytes as \xHH: an argument quoted in an error can
- * neither break its line nor send escapes to the terminal. */
-static void put_escaped(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\x%02x", c);
-		else
-			fputc(c, f);
-	}
-}
-
 static long long mono_to_real(void)
 {
 	struct timespec m, r;
@@ -220,7 +206,8 @@ int main(int argc, char **argv)
 		return 0;
 	if (ret != FR_ARGS_OK) {
 		/* One line (SPEC §3): scripts and journals keep it whole. */
-		put_escaped(stderr, err);
+		/* fr_parse_args() shows control bytes as '?' */
+		fputs(err, stderr);
 		fputs(" (finrst --help lists the options)\n", stderr);
 		return 2;
 	}
