@@ -251,27 +251,9 @@ void fr_syms_free(struct fr_syms *s)
 	free(s);
 }
 
-const char *fr_syms_kernel(struct fr_syms *s, unsigned long long addr,
-			   unsigned long long *offset)
-{
-	size_t lo = 0, hi = s->nksyms;
-
-	/* the last symbol at or below addr */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->ksyms[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo)
-		return NULL;
-	*offset = addr - s->ksyms[lo - 1].addr;
-	return s->knames + s->ksyms[lo - 1].name;
-}
-
-static const char *kernel_module(struct fr_syms *s, unsigned long long addr)
+/* The kernel symbol at or below addr, NULL if there is none. */
+static const struct ksym *ksym_at(const struct fr_syms *s,
+				  unsigned long long addr)
 {
 	size_t lo = 0, hi = s->nksyms;
 
@@ -283,9 +265,7 @@ static const char *kernel_module(struct fr_syms *s, unsigned long long addr)
 		else
 			hi = mid;
 	}
-	if (!lo || !s->ksyms[lo - 1].mod)
-		return NULL;
-	return s->mods[s->ksyms[lo - 1].mod];
+	return lo ? &s->ksyms[lo - 1] : NULL;
 }
 
 /* ---- user: processes ---- */
@@ -397,11 +377,12 @@ static int read_maps(struct uproc *p)
 }
 
 /* The process's cached mappings, read again when addr is in none of them
- * (a library loaded since) or the pid was reused. */
+ * (a library loaded since) or the pid was reused; st is the process's
+ * start time now, 0 if it is gone. */
 static const struct umap *find_map(struct fr_syms *s, unsigned int pid,
+				   unsigned long long st,
 				   unsigned long long addr)
 {
-	unsigned long long st = proc_start_time(pid);
 	struct uproc *p = NULL;
 
 	for (size_t i = 0; i < s->nprocs; i++)
@@ -600,9 +581,10 @@ static struct efile *get_file(struct fr_syms *s, unsigned int pid,
 }
 
 static void resolve_user(struct fr_syms *s, unsigned int pid,
-			 unsigned long long addr, struct fr_frame *f)
+			 unsigned long long st, unsigned long long addr,
+			 struct fr_frame *f)
 {
-	const struct umap *m = find_map(s, pid, addr);
+	const struct umap *m = find_map(s, pid, st, addr);
 	unsigned long long off;
 	struct efile *e;
 
@@ -648,11 +630,12 @@ static void resolve_user(struct fr_syms *s, unsigned int pid,
 
 /* Resolve into out[i], its strings copied into slot i (n < FR_FRAMES_MAX). */
 static void user_frame(struct fr_syms *s, unsigned int pid,
-		       unsigned long long addr, struct fr_frame *out, size_t i)
+		       unsigned long long st, unsigned long long addr,
+		       struct fr_frame *out, size_t i)
 {
 	struct fr_frame *f = &out[i];
 
-	resolve_user(s, pid, addr, f);
+	resolve_user(s, pid, st, addr, f);
 	if (i >= FR_FRAMES_MAX)
 		return;
 	if (f->sym) {
@@ -684,6 +667,8 @@ size_t fr_syms_resolve(struct fr_syms *s, const struct fr_stack *st,
 		       struct fr_frame *out, size_t max)
 {
 	size_t n = 0, nk = st->nr_kernel, nu = st->nr_user;
+	/* once per stack: tells a live process from a gone or reused pid */
+	unsigned long long start = nu ? proc_start_time(st->pid) : 0;
 
 	if (max > FR_FRAMES_MAX)
 		max = FR_FRAMES_MAX;
@@ -693,8 +678,8 @@ size_t fr_syms_resolve(struct fr_syms *s, const struct fr_stack *st,
 	if (nu > FR_STACK_DEPTH)
 		nu = FR_STACK_DEPTH;
 	for (size_t i = 0; i < nk && n < max; i++) {
-		unsigned long long off;
-		const char *sym = fr_syms_kernel(s, st->ip[i], &off);
+		const struct ksym *k = ksym_at(s, st->ip[i]);
+		const char *sym = k ? s->knames + k->name : NULL;
 
 		/* The stack starts in finrst's program: begin at the function
 		 * that fired the tracepoint (tcp_send_active_reset, ...). */
@@ -704,19 +689,19 @@ size_t fr_syms_resolve(struct fr_syms *s, const struct fr_stack *st,
 
 		f->kernel = true;
 		f->addr = 0;	/* kernel addresses stay private (KASLR) */
-		f->sym = fr_syms_kernel(s, st->ip[i], &f->offset);
-		f->module = f->sym ? kernel_module(s, st->ip[i]) : NULL;
-		if (!f->sym)
-			f->offset = 0;
+		f->sym = sym;
+		f->offset = k ? st->ip[i] - k->addr : 0;
+		f->module = k && k->mod ? s->mods[k->mod] : NULL;
 	}
 	for (size_t i = 0; i < nu && n < max; i++) {
 		unsigned long long ip = st->ip[FR_STACK_DEPTH + i];
 
-		user_frame(s, st->pid, ip, out, n++);
+		user_frame(s, st->pid, start, ip, out, n++);
 		/* the syscall wrapper's caller, which unwinding skipped */
 		if (i == 0 && st->user_ret && n < max &&
 		    (nu < 2 || st->ip[FR_STACK_DEPTH + 1] != st->user_ret))
-			user_frame(s, st->pid, st->user_ret, out, n++);
+			user_frame(s, st->pid, start, st->user_ret, out,
+				   n++);
 	}
 	return n;
 }

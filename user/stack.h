@@ -34,8 +34,4 @@ void fr_syms_free(struct fr_syms *s);
 size_t fr_syms_resolve(struct fr_syms *s, const struct fr_stack *st,
 		       struct fr_frame *out, size_t max);
 
-/* Kernel symbol of addr, for tests; NULL if none. */
-const char *fr_syms_kernel(struct fr_syms *s, unsigned long long addr,
-			   unsigned long long *offset);
-
 #endif /* FINRST_STACK_H */
