@@ -7,6 +7,7 @@
 #
 # Usage: tests/forensics/run.sh --finrst PATH --closer PATH
 # Exit 0 pass, 1 fail, 77 skipped (not root, or jq/ip/nstat missing).
+# The harness (namespace, finrst in the background, cleanup) is tests/ops/lib.sh.
 set -eu
 
 finrst="" closer=""
@@ -18,29 +19,12 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -x "$finrst" ] && [ -x "$closer" ] || { echo "$0: need --finrst and --closer" >&2; exit 2; }
-[ "$(id -u)" = 0 ] || { echo "SKIP forensics: needs root"; exit 77; }
-for t in jq:jq ip:iproute2 nstat:iproute2; do
-	command -v "${t%%:*}" >/dev/null ||
-		{ echo "SKIP forensics: ${t%%:*} missing (Debian package ${t#*:})"; exit 77; }
-done
-
-ns=finrst-forensics-$$
-work=$(mktemp -d "${TMPDIR:-/tmp}/finrst-forensics.XXXXXX")
-fpid=""
-fails=0
-cleanup() {
-	[ -n "$fpid" ] && kill -KILL "$fpid" 2>/dev/null || true
-	ip netns del "$ns" 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-ip netns add "$ns"
-ip -n "$ns" link set lo up
+name=forensics
+# shellcheck source=../ops/lib.sh
+. "$(dirname "$0")/../ops/lib.sh"
+ops_init jq:jq ip:iproute2 nstat:iproute2
+ops_netns
 export NSTAT_HISTORY="$work/nstat.history"
-
-fail() { echo "FAIL forensics: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
 
 # run MODE ARGS...: finrst with ARGS around one finrst-closer run; sets
 # out (finrst's stdout) and ports ("lport rport pid" of the closed end)
@@ -48,19 +32,7 @@ run() {
 	mode=$1
 	shift
 	out=$work/$mode.out
-	: >"$work/$mode.err"
-	"$finrst" --netns "/run/netns/$ns" "$@" >"$out" 2>"$work/$mode.err" &
-	fpid=$!
-	i=0
-	until grep -q '^finrst: ready' "$work/$mode.err"; do
-		i=$((i + 1))
-		if [ $i -gt 300 ] || ! kill -0 "$fpid" 2>/dev/null; then
-			cat "$work/$mode.err"
-			echo "FAIL forensics: finrst $* did not get ready"
-			exit 1
-		fi
-		sleep 0.1
-	done
+	start_finrst "$mode" --netns "/run/netns/$ns" "$@"
 	ip netns exec "$ns" nstat -n >/dev/null
 	# stdin stays open until finrst has drained the record (its maps
 	# must still be there): a pipe from sleep
@@ -68,9 +40,7 @@ run() {
 	kernel=$(ip netns exec "$ns" nstat -az TcpOutRsts TcpExtTCPAbortOnClose |
 		awk '$1 == "TcpOutRsts" {r = $2} $1 == "TcpExtTCPAbortOnClose" {a = $2}
 		     END {print r + 0, a + 0}')
-	kill -INT "$fpid"
-	wait "$fpid" || fail "$mode: finrst exited $?"
-	fpid=""
+	stop_finrst "$pid" || fail "$mode: finrst exited $?"
 	grep -q '^finrst: records=.* lost=0 ' "$work/$mode.err" ||
 		fail "$mode: exit line: $(grep records= "$work/$mode.err")"
 }
@@ -133,8 +103,4 @@ n=$(jq -s 'map(select(.outcome == "fin")) | length' "$out")
 n=$(jq -s 'map(select(.cause == "unread_data" and (.stack | length) > 0)) | length' "$out")
 [ "$n" = 1 ] || fail "--rst-only --stack: expected 1 unread_data record with a stack, actual $n"
 
-if [ $fails -gt 0 ]; then
-	echo "FAIL forensics: $fails check(s) failed"
-	exit 1
-fi
-echo "PASS forensics"
+ops_end
