@@ -667,37 +667,37 @@ static __always_inline void account(const struct fr_record *r)
 	}
 }
 
-/* --stack: the record of a RST this host sent, with the stacks taken
- * when the RST left (take_stack), if they belong to this socket. */
-static __always_inline void emit_with_stack(__u64 skp,
-					    const struct fr_record *r)
+/* A finished record into the ring buffer; with --stack, a RST this host
+ * sent takes along the stacks take_stack() left for its socket. */
+static __always_inline void submit(__u64 skp, const struct fr_record *r)
 {
-	struct fr_stack_slot *slot;
+	struct fr_stack_slot *slot = NULL;
 	struct fr_record_stack *out;
 	__u32 zero = 0;
 
-	slot = bpf_map_lookup_elem(&stack_slot, &zero);
-	if (!slot || slot->sk != skp) {
-		count(FR_CNT_STACK_MISSED);
-		out = bpf_ringbuf_reserve(&records, sizeof(out->rec), 0);
-		if (!out) {
-			count(FR_CNT_LOST);
-			return;
+	if (stacks_on && r->outcome == FR_OUT_RST_SENT) {
+		slot = bpf_map_lookup_elem(&stack_slot, &zero);
+		if (slot && slot->sk == skp) {
+			slot->sk = 0;
+		} else {
+			count(FR_CNT_STACK_MISSED);
+			slot = NULL;
 		}
-		__builtin_memcpy(&out->rec, r, sizeof(out->rec));
-		bpf_ringbuf_submit(out, BPF_RB_NO_WAKEUP);
-		count(FR_CNT_EMITTED);
-		return;
 	}
-	slot->sk = 0;
-	out = bpf_ringbuf_reserve(&records, sizeof(*out), 0);
+	if (slot)
+		out = bpf_ringbuf_reserve(&records, sizeof(*out), 0);
+	else
+		out = bpf_ringbuf_reserve(&records, sizeof(out->rec), 0);
 	if (!out) {
 		count(FR_CNT_LOST);
 		return;
 	}
 	__builtin_memcpy(&out->rec, r, sizeof(out->rec));
-	out->rec.flags |= FR_F_STACK;
-	__builtin_memcpy(&out->st, &slot->st, sizeof(out->st));
+	if (slot) {
+		out->rec.flags |= FR_F_STACK;
+		__builtin_memcpy(&out->st, &slot->st, sizeof(out->st));
+	}
+	/* No wakeup per record: userspace drains on a short timer. */
 	bpf_ringbuf_submit(out, BPF_RB_NO_WAKEUP);
 	count(FR_CNT_EMITTED);
 }
@@ -705,7 +705,7 @@ static __always_inline void emit_with_stack(__u64 skp,
 /* Send the finished record to userspace, once. */
 static __always_inline void emit(struct sock *sk, struct fr_sock *s, __u64 now)
 {
-	struct fr_record *r = &s->rec, *out;
+	struct fr_record *r = &s->rec;
 	__u64 skp = (__u64)sk;
 	struct fr_shut *sh;
 
@@ -774,21 +774,8 @@ static __always_inline void emit(struct sock *sk, struct fr_sock *s, __u64 now)
 	fr_classify(r);
 	if (metrics_on)
 		account(r);
-	if (!records_on || (rst_only && r->outcome == FR_OUT_FIN))
-		return;
-	if (stacks_on && r->outcome == FR_OUT_RST_SENT) {
-		emit_with_stack(skp, r);
-		return;
-	}
-	out = bpf_ringbuf_reserve(&records, sizeof(*out), 0);
-	if (!out) {
-		count(FR_CNT_LOST);
-		return;
-	}
-	__builtin_memcpy(out, r, sizeof(*out));
-	/* No wakeup per record: userspace drains on a short timer. */
-	bpf_ringbuf_submit(out, BPF_RB_NO_WAKEUP);
-	count(FR_CNT_EMITTED);
+	if (records_on && !(rst_only && r->outcome == FR_OUT_FIN))
+		submit(skp, r);
 }
 
 /* A fresh connection on this socket (connect, or a child of a listener). */
