@@ -34,14 +34,30 @@ int BPF_PROG(floor_destroy_sock)
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(floor_sys_enter)
+/* The syscall tracepoints of finrst's tracepoint backend (>= 6.7: no raw
+ * sys_enter). Each runs for its own syscall only, but enabling any of
+ * them sends every syscall of the host through the tracing slow path
+ * (syscall_trace_enter: SYSCALL_WORK_SYSCALL_TRACEPOINT). */
+SEC("tracepoint/syscalls/sys_enter_shutdown")
+int floor_shutdown(void *ctx)
 {
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(floor_sys_exit)
+SEC("tracepoint/syscalls/sys_exit_accept")
+int floor_accept(void *ctx)
+{
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int floor_accept4(void *ctx)
+{
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_close")
+int floor_close(void *ctx)
 {
 	return 0;
 }
