@@ -251,6 +251,9 @@ struct fr_record_stack {
 
 /* Threads with an entry in `lingering`: lets the syscall hooks skip work. */
 __u64 nr_lingering;
+/* Entries in `shuts`, or more (an LRU eviction is not counted): while it is
+ * 0, a record's end needs no lookup there. */
+__u64 nr_shuts;
 
 /*
  * Set by userspace at exit, before the reconciliation: start no new
@@ -717,13 +720,14 @@ static __always_inline void emit(struct sock *sk, struct fr_sock *s, __u64 now)
 	if (s->marked)
 		count(FR_CNT_MARKED_ENDED);
 
-	sh = bpf_map_lookup_elem(&shuts, &skp);
+	sh = nr_shuts ? bpf_map_lookup_elem(&shuts, &skp) : NULL;
 	if (sh) {
 		r->shutdown |= sh->how;
 		/* shutdown() always precedes close(): its state comes first */
 		r->state = sh->state;
 		s->state_set = 1;
-		bpf_map_delete_elem(&shuts, &skp);
+		if (!bpf_map_delete_elem(&shuts, &skp))
+			__sync_fetch_and_add(&nr_shuts, -1);
 	}
 	if (!s->state_set)
 		r->state = r->end_from;
@@ -899,7 +903,9 @@ static __always_inline int handle_set_state(struct sock *sk, int old, int new)
 	bool exiting, child;
 	__u64 now;
 
-	if (sk->sk_protocol != IPPROTO_TCP)
+	/* The handshake's end (SYN_SENT or SYN_RECV -> ESTABLISHED) changes
+	 * nothing in a record: two of a connection's ten runs stop here. */
+	if (new == FR_TCP_ESTABLISHED || sk->sk_protocol != IPPROTO_TCP)
 		return 0;
 	tp = bpf_skc_to_tcp_sock(sk);
 	if (!tp || !sk_wanted(sk))
@@ -1439,7 +1445,15 @@ static __always_inline void shutdown_called(__u64 sk, int how, int state)
 	}
 	init.how = bits;
 	init.state = state;
-	bpf_map_update_elem(&shuts, &sk, &init, BPF_ANY);
+	/* counted before it is visible, so emit() never skips an entry */
+	__sync_fetch_and_add(&nr_shuts, 1);
+	if (!bpf_map_update_elem(&shuts, &sk, &init, BPF_NOEXIST))
+		return;
+	__sync_fetch_and_add(&nr_shuts, -1);
+	/* another CPU's shutdown() of the same socket got in first */
+	v = bpf_map_lookup_elem(&shuts, &sk);
+	if (v)
+		v->how |= bits;
 }
 
 static __always_inline void call_enter(__u64 sk, __u32 kind)
