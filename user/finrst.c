@@ -84,7 +84,7 @@ static int on_record(void *ctx, void *data, size_t size)
 					 sizeof(o->line));
 	if (n) {
 		/* an error sticks to stdout: flush_records() reports it */
-		(void)fwrite(o->line, 1, n, stdout);
+		(void)fwrite_unlocked(o->line, 1, n, stdout);
 		o->wrote = true;
 	}
 	return 0;
