@@ -45,6 +45,7 @@ const volatile bool records_on = true;	/* records to the ring buffer */
 const volatile bool metrics_on;		/* aggregate for --metrics */
 const volatile bool rst_only;		/* --rst-only: no "fin" records */
 const volatile bool stacks_on;		/* --stack */
+const volatile bool owners_on = true;	/* accept() hooks: server owners */
 const volatile __u64 filter_cgroup;	/* --cgroup: cgroup v2 id, 0 = any */
 
 /* Per-socket state.  Freed with the socket, so it cannot leak. */
@@ -731,7 +732,7 @@ static __always_inline void emit(struct sock *sk, struct fr_sock *s, __u64 now)
 	}
 	if (!s->state_set)
 		r->state = r->end_from;
-	if (r->role == FR_ROLE_SERVER) {
+	if (owners_on && r->role == FR_ROLE_SERVER) {
 		struct fr_owner *o = bpf_map_lookup_elem(&owners, &skp);
 
 		if (o) {

@@ -19,7 +19,7 @@
 enum { MODE_FENTRY = 1, MODE_KPROBE, MODE_TRACEPOINT };
 
 static void choose_programs(struct finrst_bpf *s, enum fr_hooks h,
-			    bool reason, bool sync_close)
+			    bool reason, bool sync_close, bool owners)
 {
 	struct bpf_program *p;
 	const char *name;
@@ -53,6 +53,10 @@ static void choose_programs(struct finrst_bpf *s, enum fr_hooks h,
 		    strstr(name, "_tcp_v6_send_reset") ||
 		    !strcmp(name, "tp_kfree_skb"))
 			on = on && !reason;
+		/* accept() only tells a server socket's owner (pid, comm):
+		 * --metrics alone counts without them, unless --pid filters */
+		if (strstr(name, "accept"))
+			on = on && owners;
 		bpf_program__set_autoload(p, on);
 		/* the iterator runs on demand (fr_loader_unaccounted) */
 		if (!strcmp(name, "count_live"))
@@ -125,7 +129,9 @@ static int try_backend(struct fr_loader *l, const struct env *env,
 			 strerror(-ret));
 		goto fail;
 	}
-	choose_programs(s, h, l->send_reset_reason, kernel_at_least(6, 7));
+	s->rodata->owners_on = fr_records_wanted(env) || env->pid;
+	choose_programs(s, h, l->send_reset_reason, kernel_at_least(6, 7),
+			s->rodata->owners_on);
 
 	ret = finrst_bpf__load(s);
 	if (ret) {
