@@ -269,8 +269,12 @@ static __always_inline void count(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
 
+	/* Atomic although per-CPU: a program in a softirq can interrupt
+	 * another between its load and its store (the twins exist for
+	 * that), and a lost CNT_ENDED would count a delivered record as
+	 * lost in the exit reconciliation. */
 	if (v)
-		*v += 1;
+		__sync_fetch_and_add(v, 1);
 }
 
 static __always_inline __u32 current_tid(void)
