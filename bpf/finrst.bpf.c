@@ -622,7 +622,7 @@ static __always_inline void hist_add(__u32 idx, __u64 v)
 	__u64 *p = bpf_map_lookup_elem(&hist, &idx);
 
 	if (p)
-		*p += v;
+		__sync_fetch_and_add(p, v);	/* see count() */
 }
 
 /* --metrics: count a classified record. */
@@ -655,11 +655,12 @@ static __always_inline void account(const struct fr_record *r)
 			return;
 		}
 	}
-	v->teardowns++;
+	/* atomic, although per-CPU: see count() */
+	__sync_fetch_and_add(&v->teardowns, 1);
 	if (r->flags & FR_F_TIME_WAIT)
-		v->time_wait++;
+		__sync_fetch_and_add(&v->time_wait, 1);
 	if (r->outcome == FR_OUT_RST_SENT && r->cause == FR_CAUSE_UNREAD_DATA)
-		v->unread_discarded += r->unread_bytes;
+		__sync_fetch_and_add(&v->unread_discarded, r->unread_bytes);
 
 	if (r->flags & FR_F_LINGER_WAIT) {
 		__u32 b = FR_HIST_BUCKETS;
