@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * fuzz_common.h - what the libFuzzer targets share: the entry points, an
- * assertion that makes libFuzzer keep the input, and the reference decoding
- * of a byte string that the JSON writer promises.
+ * assertion that makes libFuzzer keep the input, and property checks.
  */
 #ifndef FR_FUZZ_COMMON_H
 #define FR_FUZZ_COMMON_H
@@ -31,33 +30,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 			abort();                                           \
 		}                                                          \
 	} while (0)
-
-/*
- * What json.h promises a string of any bytes decodes to: each well-formed
- * UTF-8 sequence as it is, each other byte as U+FFFD (EF BF BD).  Computed
- * with the checker's decoder (tests/unit/json_check.c), not json.c's.
- * out needs 3 * n bytes; returns the length.
- */
-static inline size_t fuzz_expect_utf8(const unsigned char *s, size_t n,
-				      char *out)
-{
-	size_t i = 0, o = 0, len;
-	unsigned cp;
-
-	while (i < n) {
-		len = u8_decode(s + i, n - i, &cp);
-		if (len) {
-			memcpy(out + o, s + i, len);
-			o += len;
-			i += len;
-		} else {
-			memcpy(out + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
-		}
-	}
-	return o;
-}
 
 /* No byte below 0x20 (but the allowed one) and no DEL in s[0..n). */
 static inline bool fuzz_no_controls(const char *s, size_t n, char allowed)

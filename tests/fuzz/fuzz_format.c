@@ -199,9 +199,9 @@ static void check_json(const struct input *in)
 	if (r->type == FR_REC_TEARDOWN) {
 		FUZZ_CHECK(json_member(line, "comm", got, sizeof(got),
 				       &got_len));
-		want_len = fuzz_expect_utf8((const unsigned char *)r->comm,
-					    strnlen(r->comm, FR_COMM_LEN),
-					    want);
+		want_len = u8_expect_replaced((const unsigned char *)r->comm,
+					      strnlen(r->comm, FR_COMM_LEN),
+					      want);
 		FUZZ_CHECK(got_len == want_len && !memcmp(got, want, want_len));
 	}
 
@@ -215,8 +215,8 @@ static void check_json(const struct input *in)
 	} else if (in->f.reason_name == reason_name) {
 		FUZZ_CHECK(json_member(line, "kernel_reason", got, sizeof(got),
 				       &got_len));
-		want_len = fuzz_expect_utf8((const unsigned char *)in->reason,
-					    strlen(in->reason), want);
+		want_len = u8_expect_replaced((const unsigned char *)in->reason,
+					      strlen(in->reason), want);
 		FUZZ_CHECK(got_len == want_len && !memcmp(got, want, want_len));
 	} else {
 		FUZZ_CHECK(json_member(line, "kernel_reason", got, sizeof(got),

@@ -46,6 +46,27 @@ size_t u8_decode(const unsigned char *s, size_t n, unsigned *cp)
 	return need + 1;
 }
 
+size_t u8_expect_replaced(const unsigned char *s, size_t n, char *out)
+{
+	size_t i = 0, o = 0, len;
+	unsigned cp;
+
+	while (i < n) {
+		len = u8_decode(s + i, n - i, &cp);
+		if (len) {
+			memcpy(out + o, s + i, len);
+			o += len;
+			i += len;
+		} else {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
 bool u8_valid(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;

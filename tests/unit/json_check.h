@@ -16,6 +16,13 @@
  */
 size_t u8_decode(const unsigned char *s, size_t n, unsigned *cp);
 
+/*
+ * What the JSON writer promises a string of any bytes decodes to: each
+ * well-formed UTF-8 sequence as it is, each other byte as U+FFFD (EF BF BD).
+ * out needs 3 * n + 1 bytes; it is NUL-terminated; returns the length.
+ */
+size_t u8_expect_replaced(const unsigned char *s, size_t n, char *out);
+
 /* s[0..n) is well-formed UTF-8. */
 bool u8_valid(const char *s, size_t n);
 

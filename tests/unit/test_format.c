@@ -365,29 +365,6 @@ static void test_time(void)
 	CHECK_STR(v, "\"2000-02-29T00:00:00.000000Z\"");
 }
 
-/* What the writer must turn a comm into: ill-formed bytes become U+FFFD. */
-static size_t expected_comm(const char *comm, char *out)
-{
-	const unsigned char *in = (const unsigned char *)comm;
-	size_t n = strnlen(comm, FR_COMM_LEN), i = 0, o = 0, len;
-	unsigned cp;
-
-	while (i < n) {
-		len = u8_decode(in + i, n - i, &cp);
-		if (len) {
-			memcpy(out + o, in + i, len);
-			o += len;
-			i += len;
-		} else {
-			memcpy(out + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
-		}
-	}
-	out[o] = '\0';
-	return o;
-}
-
 static void test_hostile_comm(void)
 {
 	static const char comms[][FR_COMM_LEN + 1] = {
@@ -414,7 +391,9 @@ static void test_hostile_comm(void)
 		CHECKF(n > 0 && json_valid(buf, n), "comm %zu: invalid JSON %s",
 		       i, buf);
 		CHECKF(u8_valid(buf, n), "comm %zu: invalid UTF-8", i);
-		expected_comm(r.comm, want);
+		/* ill-formed bytes become U+FFFD */
+		u8_expect_replaced((const unsigned char *)r.comm,
+				   strnlen(r.comm, FR_COMM_LEN), want);
 		if (CHECK(json_object_get(buf, "comm", &val, &vlen)) &&
 		    CHECK(json_string_decode(val, vlen, got, sizeof(got),
 					     &glen)))

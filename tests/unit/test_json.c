@@ -14,27 +14,6 @@
 #define GUARD 0xa5
 #define REPLACEMENT "\xef\xbf\xbd"	/* U+FFFD in UTF-8 */
 
-/* What the writer must turn in[] into: ill-formed bytes become U+FFFD. */
-static size_t expected_text(const unsigned char *in, size_t n, char *out)
-{
-	size_t i = 0, o = 0, len;
-	unsigned cp;
-
-	while (i < n) {
-		len = u8_decode(in + i, n - i, &cp);
-		if (len) {
-			memcpy(out + o, in + i, len);
-			o += len;
-			i += len;
-		} else {
-			memcpy(out + o, REPLACEMENT, 3);
-			o += 3;
-			i++;
-		}
-	}
-	return o;
-}
-
 static void hexdump(const unsigned char *s, size_t n)
 {
 	size_t i;
@@ -57,7 +36,7 @@ static bool roundtrip(const unsigned char *in, size_t n)
 
 	jw_init(&w, buf, sizeof(buf));
 	jw_string_n(&w, (const char *)in, n);
-	wlen = expected_text(in, n, want);
+	wlen = u8_expect_replaced(in, n, want);
 	ok = !w.overflow && w.len == strlen(buf) && json_valid(buf, w.len) &&
 	     json_string_decode(buf, w.len, decoded, sizeof(decoded), &dlen) &&
 	     u8_valid(decoded, dlen) && dlen == wlen &&
