@@ -310,6 +310,19 @@ int main(int argc, char **argv)
 	if (!isatty(STDOUT_FILENO))
 		setvbuf(stdout, stdout_buf, _IOFBF, sizeof(stdout_buf));
 
+	/* Before the metrics thread, which inherits it; before the drop of
+	 * CAP_SYS_NICE. Only the records need the reader to keep up. */
+	if (records) {
+		int nice;
+
+		ret = fr_boost_priority(&nice);
+		if (ret < 0 && env.verbose)
+			fprintf(stderr, "finrst: cannot raise the reader's "
+					"priority to nice %d: %s\n",
+				FR_READER_NICE, strerror(-ret));
+		else if (env.verbose)
+			fprintf(stderr, "finrst: reader at nice %d\n", nice);
+	}
 	rb = ring_buffer__new(bpf_map__fd(l.skel->maps.records), on_record, &o,
 			      NULL);
 	if (!rb) {

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <cap-ng.h>
 #include <linux/capability.h>
 
@@ -88,5 +89,30 @@ int fr_drop_privileges(bool stack, char *err, size_t errlen)
 			 "%d)", ret);
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * The records come from a ring buffer that the loop drains every 10 ms.
+ * When a connection churn keeps every CPU busy, the fair share of a nice-0
+ * thread can be less than the CPU that the reader needs. The reader then
+ * falls behind and the ring overflows. Measured on 2 CPUs, linger0 churn
+ * with 8 client threads: 16,000 of 482,000 records lost at nice 0, none at
+ * -5, and write() calls of the output that took 8-45 ms took 2-16 ms.
+ * auditd does the same for the same reason (its priority_boost, 4 by
+ * default). On Linux the nice value belongs to the thread
+ * (setpriority(2), NOTES), and a new thread inherits its creator's.
+ */
+int fr_boost_priority(int *nice)
+{
+	errno = 0;
+	*nice = getpriority(PRIO_PROCESS, 0);
+	if (*nice == -1 && errno)
+		return -errno;
+	if (*nice != 0)
+		return 0;
+	if (setpriority(PRIO_PROCESS, 0, FR_READER_NICE))
+		return -errno;
+	*nice = FR_READER_NICE;
 	return 0;
 }

@@ -23,4 +23,16 @@ int fr_drop_privileges(bool stack, char *err, size_t errlen);
  */
 int fr_missing_caps(char *buf, size_t len);
 
+/* The nice value the record reader raises itself to (fr_boost_priority). */
+#define FR_READER_NICE (-5)
+
+/*
+ * Raise the calling thread's priority to FR_READER_NICE (threads it creates
+ * later inherit it), if it runs at nice 0: a nice value the user chose
+ * stands. Needs CAP_SYS_NICE, so call it before fr_drop_privileges().
+ * Returns 0 with the thread's nice value afterwards in *nice, or -errno
+ * (EACCES without CAP_SYS_NICE).
+ */
+int fr_boost_priority(int *nice);
+
 #endif

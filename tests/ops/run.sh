@@ -66,6 +66,14 @@ caps() {
 	awk '/^Cap(Inh|Prm|Eff|Bnd|Amb):/ { printf "%s=%s ", $1, $2 }' "/proc/$1/status"
 }
 
+# nices PID: the nice values of the process's threads, each once
+nices() {
+	for t in /proc/"$1"/task/*/stat; do
+		# the fields after "(comm)": nice is the 19th of the line
+		sed 's/.*) //' "$t" | awk '{ print $17 }'
+	done | sort -u | tr '\n' ' '
+}
+
 # now_ms: a monotonic-enough wall clock in milliseconds
 now_ms() {
 	echo $(($(date +%s%N) / 1000000))
@@ -84,9 +92,34 @@ for mode in "-j" "--metrics 127.0.0.1:$mport" "--metrics 127.0.0.1:$mport -j"; d
 	else
 		fail "finrst $mode holds: $got (expected $bpf_only)"
 	fi
+	# the reader raises itself to nice -5 to keep up with the records
+	# (user/privs.c); --metrics alone reads no records
+	case $mode in
+	*-j*) want="-5 " ;;
+	*) want="0 " ;;
+	esac
+	got=$(nices "$pid")
+	if [ "$got" = "$want" ]; then
+		ok "finrst $mode runs at nice $want"
+	else
+		fail "finrst $mode threads run at nice $got (expected $want)"
+	fi
 	kill -INT "$pid"
 	wait "$pid" || fail "finrst $mode exited with status $? on SIGINT"
 done
+# a nice value the user chose stands
+finrst_path=$finrst
+finrst=nice
+start nice -n 7 "$finrst_path" -j --netns "$ino"
+finrst=$finrst_path
+got=$(nices "$pid")
+if [ "$got" = "7 " ]; then
+	ok "nice -n 7 finrst -j stays at nice 7"
+else
+	fail "nice -n 7 finrst -j threads run at nice $got (expected 7)"
+fi
+kill -INT "$pid"
+wait "$pid" || fail "nice -n 7 finrst -j exited with status $? on SIGINT"
 # --stack also keeps CAP_SYS_PTRACE (19) and CAP_DAC_READ_SEARCH (2): the
 # user frames come from another process's /proc/PID/maps and files
 stack_caps="CapInh:=0000000000000000 CapPrm:=0000008000080004 CapEff:=0000008000080004 CapBnd:=0000008000080004 CapAmb:=0000000000000000 "
