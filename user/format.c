@@ -581,7 +581,7 @@ static void fr_json_kernel_reason(struct jw *w, const struct fr_record *r,
 	const char *name = NULL;
 	char num[16];
 
-	jw_name(w, "kernel_reason");
+	jw_key(w, "kernel_reason");
 	if (!(r->flags & FR_F_KREASON)) {
 		jw_null(w);
 		return;
@@ -599,14 +599,14 @@ static void fr_json_endpoints(struct jw *w, const struct fr_record *r)
 {
 	char addr[INET6_ADDRSTRLEN];
 
-	jw_kv_string(w, "family", fr_family_name(r->family));
+	jw_lit_string(w, "family", fr_family_name(r->family));
 	fr_addr_str(r->family, r->saddr, addr, sizeof(addr));
-	jw_kv_string(w, "laddr", addr);
-	jw_kv_uint(w, "lport", r->sport);
+	jw_lit_string(w, "laddr", addr);
+	jw_lit_uint(w, "lport", r->sport);
 	fr_addr_str(r->family, r->daddr, addr, sizeof(addr));
-	jw_kv_string(w, "raddr", addr);
-	jw_kv_uint(w, "rport", r->dport);
-	jw_kv_uint(w, "netns", r->netns);
+	jw_lit_string(w, "raddr", addr);
+	jw_lit_uint(w, "rport", r->dport);
+	jw_lit_uint(w, "netns", r->netns);
 }
 
 static void fr_json_teardown(struct jw *w, const struct fr_record *r)
@@ -614,38 +614,38 @@ static void fr_json_teardown(struct jw *w, const struct fr_record *r)
 	const char *shut = fr_shutdown_name(r->shutdown);
 	__u32 f = r->flags;
 
-	jw_kv_uint(w, "cgroup_id", r->cgroup_id);
-	jw_kv_string(w, "role", fr_role_name(r->role));
-	jw_kv_uint(w, "pid", r->pid);
-	jw_name(w, "comm");
+	jw_lit_uint(w, "cgroup_id", r->cgroup_id);
+	jw_lit_string(w, "role", fr_role_name(r->role));
+	jw_lit_uint(w, "pid", r->pid);
+	jw_key(w, "comm");
 	jw_string_n(w, r->comm, strnlen(r->comm, FR_COMM_LEN));
-	jw_kv_string(w, "initiator", fr_initiator_name(r->initiator));
-	jw_kv_string(w, "outcome", fr_outcome_name(r->outcome));
-	jw_kv_string(w, "cause", fr_cause_name(r->cause));
-	jw_kv_string(w, "state", fr_state_name(r->state));
+	jw_lit_string(w, "initiator", fr_initiator_name(r->initiator));
+	jw_lit_string(w, "outcome", fr_outcome_name(r->outcome));
+	jw_lit_string(w, "cause", fr_cause_name(r->cause));
+	jw_lit_string(w, "state", fr_state_name(r->state));
 	if (shut)
-		jw_kv_string(w, "shutdown", shut);
+		jw_lit_string(w, "shutdown", shut);
 	else
-		jw_kv_null(w, "shutdown");
-	jw_name(w, "linger");
+		jw_lit_null(w, "shutdown");
+	jw_key(w, "linger");
 	if (f & FR_F_CLOSED) {
 		jw_start_object(w);
-		jw_kv_bool(w, "on", f & FR_F_LINGER_ON);
-		jw_kv_uint(w, "seconds", r->linger_secs);
+		jw_lit_bool(w, "on", f & FR_F_LINGER_ON);
+		jw_lit_uint(w, "seconds", r->linger_secs);
 		jw_end_object(w);
 	} else {
 		jw_null(w);
 	}
-	jw_kv_uint(w, "close_blocked_us", r->close_blocked_ns / NSEC_PER_USEC);
-	jw_kv_bool(w, "linger_expired", f & FR_F_LINGER_EXPIRED);
-	jw_kv_bool(w, "by_exit", f & FR_F_BY_EXIT);
-	jw_kv_uint(w, "unread_bytes", r->unread_bytes);
-	jw_kv_uint(w, "unsent_bytes", r->unsent_bytes);
-	jw_kv_bool(w, "time_wait", f & FR_F_TIME_WAIT);
-	jw_kv_bool(w, "time_wait_skipped", f & FR_F_TW_SKIPPED);
-	jw_kv_uint(w, "lifetime_us", r->lifetime_ns / NSEC_PER_USEC);
-	jw_kv_uint(w, "bytes_sent", r->bytes_sent);
-	jw_kv_uint(w, "bytes_received", r->bytes_received);
+	jw_lit_uint(w, "close_blocked_us", r->close_blocked_ns / NSEC_PER_USEC);
+	jw_lit_bool(w, "linger_expired", f & FR_F_LINGER_EXPIRED);
+	jw_lit_bool(w, "by_exit", f & FR_F_BY_EXIT);
+	jw_lit_uint(w, "unread_bytes", r->unread_bytes);
+	jw_lit_uint(w, "unsent_bytes", r->unsent_bytes);
+	jw_lit_bool(w, "time_wait", f & FR_F_TIME_WAIT);
+	jw_lit_bool(w, "time_wait_skipped", f & FR_F_TW_SKIPPED);
+	jw_lit_uint(w, "lifetime_us", r->lifetime_ns / NSEC_PER_USEC);
+	jw_lit_uint(w, "bytes_sent", r->bytes_sent);
+	jw_lit_uint(w, "bytes_received", r->bytes_received);
 }
 
 static void fr_json_stack(struct jw *w, const struct fr_frame *frames,
@@ -653,7 +653,7 @@ static void fr_json_stack(struct jw *w, const struct fr_frame *frames,
 {
 	char addr[24];
 
-	jw_name(w, "stack");
+	jw_key(w, "stack");
 	if (!n) {
 		jw_null(w);
 		return;
@@ -663,19 +663,19 @@ static void fr_json_stack(struct jw *w, const struct fr_frame *frames,
 		const struct fr_frame *fr = &frames[i];
 
 		jw_start_object(w);
-		jw_kv_bool(w, "kernel", fr->kernel);
+		jw_lit_bool(w, "kernel", fr->kernel);
 		if (fr->sym)
-			jw_kv_string(w, "sym", fr->sym);
+			jw_lit_string(w, "sym", fr->sym);
 		else
-			jw_kv_null(w, "sym");
-		jw_kv_uint(w, "offset", fr->offset);
+			jw_lit_null(w, "sym");
+		jw_lit_uint(w, "offset", fr->offset);
 		if (fr->module)
-			jw_kv_string(w, "module", fr->module);
+			jw_lit_string(w, "module", fr->module);
 		else
-			jw_kv_null(w, "module");
+			jw_lit_null(w, "module");
 		if (!fr->kernel) {
 			snprintf(addr, sizeof(addr), "0x%llx", fr->addr);
-			jw_kv_string(w, "addr", addr);
+			jw_lit_string(w, "addr", addr);
 		}
 		jw_end_object(w);
 	}
@@ -705,19 +705,19 @@ size_t fr_format_json_stack(const struct fr_record *r,
 
 	jw_start_object(&w);
 	if (r->type == FR_REC_TEARDOWN) {
-		jw_kv_string(&w, "event", "teardown");
-		jw_kv_string(&w, "time", time);
+		jw_lit_string(&w, "event", "teardown");
+		jw_lit_string(&w, "time", time);
 		fr_json_endpoints(&w, r);
 		fr_json_teardown(&w, r);
 		fr_json_kernel_reason(&w, r, f);
-		jw_kv_string(&w, "explain", explain);
+		jw_lit_string(&w, "explain", explain);
 		if (frames)
 			fr_json_stack(&w, frames, n);
 	} else {
-		jw_kv_string(&w, "event", "rst");
-		jw_kv_string(&w, "time", time);
-		jw_kv_string(&w, "direction", "sent");
-		jw_kv_string(&w, "cause", "no_socket");
+		jw_lit_string(&w, "event", "rst");
+		jw_lit_string(&w, "time", time);
+		jw_lit_string(&w, "direction", "sent");
+		jw_lit_string(&w, "cause", "no_socket");
 		fr_json_endpoints(&w, r);
 		fr_json_kernel_reason(&w, r, f);
 	}

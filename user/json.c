@@ -252,6 +252,14 @@ void jw_name(struct jw *w, const char *name)
 	w->first[w->depth] = true;
 }
 
+void jw_key_quoted(struct jw *w, const char *quoted, size_t n)
+{
+	jw_sep(w);
+	jw_put(w, quoted, n);
+	/* The value that follows needs no separator. */
+	w->first[w->depth] = true;
+}
+
 void jw_string_n(struct jw *w, const char *s, size_t n)
 {
 	jw_sep(w);

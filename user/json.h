@@ -36,6 +36,14 @@ void jw_end_array(struct jw *w);
 /* Key of the next value inside an object. */
 void jw_name(struct jw *w, const char *name);
 
+/*
+ * The same for a key known when compiling: a string literal of printable
+ * ASCII without '"' or '\\' (the records' own field names). The quoted key
+ * and its colon are one literal, copied whole: no scan, no strlen.
+ */
+#define jw_key(w, lit) jw_key_quoted((w), "\"" lit "\":", sizeof(lit) + 2)
+void jw_key_quoted(struct jw *w, const char *quoted, size_t n);
+
 void jw_string(struct jw *w, const char *s);		 /* NUL-terminated */
 void jw_string_n(struct jw *w, const char *s, size_t n); /* any bytes */
 /* Decimal digits of v written backwards, ending just before end (room
@@ -52,5 +60,11 @@ void jw_kv_uint(struct jw *w, const char *name, unsigned long long v);
 void jw_kv_int(struct jw *w, const char *name, long long v);
 void jw_kv_bool(struct jw *w, const char *name, bool v);
 void jw_kv_null(struct jw *w, const char *name);
+
+/* jw_kv_*() for a literal key (see jw_key). */
+#define jw_lit_string(w, lit, s) (jw_key(w, lit), jw_string(w, s))
+#define jw_lit_uint(w, lit, v) (jw_key(w, lit), jw_uint(w, v))
+#define jw_lit_bool(w, lit, v) (jw_key(w, lit), jw_bool(w, v))
+#define jw_lit_null(w, lit) (jw_key(w, lit), jw_null(w))
 
 #endif /* FINRST_JSON_H */

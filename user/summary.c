@@ -175,68 +175,68 @@ static size_t format_json(struct fr_summary *s,
 	fr_time_utc(info->now_ns, time, sizeof(time));
 	jw_init(&w, buf, cap);
 	jw_start_object(&w);
-	jw_kv_string(&w, "event", "summary");
-	jw_kv_string(&w, "time", time);
-	jw_kv_bool(&w, "final", info->final);
-	jw_kv_uint(&w, "elapsed_s", info->elapsed_s);
-	jw_kv_uint(&w, "records", s->teardowns + s->nosock);
-	jw_kv_uint(&w, "teardowns", s->teardowns);
-	jw_kv_uint(&w, "rst_no_socket", s->nosock);
-	jw_kv_uint(&w, "lost", info->lost);
-	jw_name(&w, "by_outcome");
+	jw_lit_string(&w, "event", "summary");
+	jw_lit_string(&w, "time", time);
+	jw_lit_bool(&w, "final", info->final);
+	jw_lit_uint(&w, "elapsed_s", info->elapsed_s);
+	jw_lit_uint(&w, "records", s->teardowns + s->nosock);
+	jw_lit_uint(&w, "teardowns", s->teardowns);
+	jw_lit_uint(&w, "rst_no_socket", s->nosock);
+	jw_lit_uint(&w, "lost", info->lost);
+	jw_key(&w, "by_outcome");
 	jw_start_object(&w);
 	for (unsigned int o = 0; o < FR_OUT__MAX; o++)
 		jw_kv_uint(&w, fr_outcome_name(o), outcome_total(s, o));
 	jw_end_object(&w);
 
-	jw_name(&w, "by_cause");
+	jw_key(&w, "by_cause");
 	jw_start_array(&w);
 	for (unsigned int o = 0; o < FR_OUT__MAX; o++) {
 		for (unsigned int c = 0; c < FR_CAUSE__MAX; c++) {
 			if (!s->by_cause[o][c])
 				continue;
 			jw_start_object(&w);
-			jw_kv_string(&w, "outcome", fr_outcome_name(o));
-			jw_kv_string(&w, "cause", fr_cause_name(c));
-			jw_kv_uint(&w, "count", s->by_cause[o][c]);
+			jw_lit_string(&w, "outcome", fr_outcome_name(o));
+			jw_lit_string(&w, "cause", fr_cause_name(c));
+			jw_lit_uint(&w, "count", s->by_cause[o][c]);
 			jw_end_object(&w);
 		}
 	}
 	if (s->nosock) {
 		jw_start_object(&w);
-		jw_kv_string(&w, "outcome", fr_outcome_name(FR_OUT_RST_SENT));
-		jw_kv_string(&w, "cause", "no_socket");
-		jw_kv_uint(&w, "count", s->nosock);
+		jw_lit_string(&w, "outcome", fr_outcome_name(FR_OUT_RST_SENT));
+		jw_lit_string(&w, "cause", "no_socket");
+		jw_lit_uint(&w, "count", s->nosock);
 		jw_end_object(&w);
 	}
 	jw_end_array(&w);
 
 	n = top_rows(s, false, &other);
-	jw_name(&w, "by_port");
+	jw_key(&w, "by_port");
 	jw_start_array(&w);
 	for (size_t i = 0; i < n; i++) {
 		jw_start_object(&w);
-		jw_kv_uint(&w, "port", s->rows[i].key);
-		jw_kv_uint(&w, "count", s->rows[i].count);
+		jw_lit_uint(&w, "port", s->rows[i].key);
+		jw_lit_uint(&w, "count", s->rows[i].count);
 		jw_end_object(&w);
 	}
 	jw_end_array(&w);
-	jw_kv_uint(&w, "by_port_other", other);
+	jw_lit_uint(&w, "by_port_other", other);
 
 	n = top_rows(s, true, &other);
-	jw_name(&w, "by_comm");
+	jw_key(&w, "by_comm");
 	jw_start_array(&w);
 	for (size_t i = 0; i < n; i++) {
 		const char *c = s->comms[s->rows[i].key].comm;
 
 		jw_start_object(&w);
-		jw_name(&w, "comm");
+		jw_key(&w, "comm");
 		jw_string_n(&w, c, strnlen(c, FR_COMM_LEN));
-		jw_kv_uint(&w, "count", s->rows[i].count);
+		jw_lit_uint(&w, "count", s->rows[i].count);
 		jw_end_object(&w);
 	}
 	jw_end_array(&w);
-	jw_kv_uint(&w, "by_comm_other", other);
+	jw_lit_uint(&w, "by_comm_other", other);
 	jw_end_object(&w);
 	if (w.overflow || w.len + 1 >= cap) {
 		if (cap)

@@ -96,6 +96,42 @@ static void test_structure(void)
 	CHECK_STR(buf, "[],null,{\"q\\\"k\\n\":\"\"}");
 }
 
+/* A literal key (jw_key, jw_lit_*) writes what jw_name and jw_kv_* write,
+ * separators included, at the top and nested. */
+static void test_literal_keys(void)
+{
+	char a[256], b[256];
+	struct jw w, v;
+
+	jw_init(&w, a, sizeof(a));
+	jw_init(&v, b, sizeof(b));
+	jw_start_object(&w);
+	jw_start_object(&v);
+	jw_kv_string(&w, "event", "teardown");
+	jw_lit_string(&v, "event", "teardown");
+	jw_kv_uint(&w, "lport", 443);
+	jw_lit_uint(&v, "lport", 443);
+	jw_name(&w, "linger");
+	jw_key(&v, "linger");
+	jw_start_object(&w);
+	jw_start_object(&v);
+	jw_kv_bool(&w, "on", true);
+	jw_lit_bool(&v, "on", true);
+	jw_kv_null(&w, "x");
+	jw_lit_null(&v, "x");
+	jw_end_object(&w);
+	jw_end_object(&v);
+	jw_kv_string(&w, "", "");
+	jw_lit_string(&v, "", "");
+	jw_end_object(&w);
+	jw_end_object(&v);
+	CHECK_STR(b, a);
+	CHECK_STR(b, "{\"event\":\"teardown\",\"lport\":443,"
+		     "\"linger\":{\"on\":true,\"x\":null},\"\":\"\"}");
+	CHECK_INT(v.len, strlen(b));
+	CHECK(!v.overflow);
+}
+
 /* The escape chosen for each byte of a one-byte string. */
 static void test_escape_forms(void)
 {
@@ -288,6 +324,12 @@ static void write_doc(struct jw *w)
 	jw_null(w);
 	jw_end_array(w);
 	jw_kv_string(w, "s", "\x7f\x7f\x7f\x7f");
+	jw_lit_uint(w, "lport", 443);
+	jw_key(w, "linger");
+	jw_start_object(w);
+	jw_lit_bool(w, "on", false);
+	jw_lit_null(w, "shutdown");
+	jw_end_object(w);
 	jw_end_object(w);
 }
 
@@ -369,6 +411,7 @@ static void test_depth(void)
 int main(void)
 {
 	test_structure();
+	test_literal_keys();
 	test_escape_forms();
 	test_every_byte();
 	test_every_pair();
