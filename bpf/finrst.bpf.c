@@ -2,8 +2,9 @@
 /*
  * finrst.bpf.c - per-socket teardown aggregation in the kernel.
  *
- * The record under construction lives in socket local storage and crosses to
- * userspace once, when the socket's life ends.  The state machine runs in
+ * The record under construction lives in a hash map keyed by the socket's
+ * address (`socks`) and crosses to userspace once, when the socket's life
+ * ends.  The state machine runs in
  * tp_btf handlers on sock:inet_sock_set_state, tcp:tcp_send_reset,
  * tcp:tcp_receive_reset and tcp:tcp_destroy_sock, in every backend.  The
  * backends differ only in how they learn the *call context* (which local
@@ -48,9 +49,10 @@ const volatile bool stacks_on;		/* --stack */
 const volatile bool owners_on = true;	/* accept() hooks: server owners */
 const volatile __u64 filter_cgroup;	/* --cgroup: cgroup v2 id, 0 = any */
 
-/* Per-socket state.  Freed with the socket, so it cannot leak. */
+/* Per-socket state, from the first event to tcp_destroy_sock. */
 struct fr_sock {
 	struct fr_record rec;
+	__u64 cookie;		/* the socket's cookie: whose entry this is */
 	__u64 birth_ns;
 	__u64 close_start_ns;	/* close() began to wait in linger */
 	__u64 fin_acked_ns;	/* our FIN was acknowledged */
@@ -64,11 +66,26 @@ struct fr_sock {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FR_MAX_SOCKS);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
+	__type(key, __u64);		/* struct sock address */
 	__type(value, struct fr_sock);
 } socks SEC(".maps");
+
+/*
+ * Why a hash and not socket local storage (BPF_MAP_TYPE_SK_STORAGE): creating
+ * local storage (bpf_local_storage_alloc: two memcg-charged kzallocs under a
+ * lock taken with interrupts off) and freeing it in __sk_destruct() cost
+ * about 1.2 us more per connection than this map's insert and delete (from
+ * the BPF memory allocator's per-CPU caches, 6.1+), measured on 6.18.
+ * The price: an entry outlives its socket when no program ran for the
+ * socket's tcp_destroy_sock. The cookie tells such an entry from the state
+ * of a new socket at the same address (sock_state, birth), and count_live
+ * from a live one; the next socket at that address takes the entry over.
+ */
+static const struct fr_sock fr_sock_zero;
+
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -346,15 +363,49 @@ static __always_inline bool sk_flag(struct sock *sk, int bit)
 	return sk->__sk_common.skc_flags & (1UL << bit);
 }
 
+/* The entry of @sk, created (zeroed, cookie set) if asked and missing, or
+ * taken over from a socket that was at the same address before. */
+static __always_inline struct fr_sock *sock_entry(struct sock *sk, bool create)
+{
+	__u64 key = (__u64)sk;
+	struct fr_sock *s = bpf_map_lookup_elem(&socks, &key);
+
+	/* A server socket's entry gets its cookie at its first event after
+	 * birth: inet_csk_clone_lock() copies the request's ir_cookie into
+	 * the child after the SYN_RECV state change (6.1). */
+	if (s && !s->cookie)
+		s->cookie = bpf_get_socket_cookie(sk);
+	/* The cookie is read directly: the entry's creation generated it
+	 * (sock_gen_cookie: set once, never 0), and sk_prot_alloc() zeroes
+	 * it for the next socket at this address. */
+	if (s && s->cookie != (__u64)sk->__sk_common.skc_cookie.counter) {
+		/* An earlier socket's, whose tcp_destroy_sock no program saw:
+		 * if its record was started, it counts as lost at exit
+		 * (tracked, never ended, not live). */
+		if (!create)
+			return NULL;
+		__builtin_memset(s, 0, sizeof(*s));
+		s->cookie = bpf_get_socket_cookie(sk);
+		return s;
+	}
+	if (s || !create)
+		return s;
+	bpf_map_update_elem(&socks, &key, &fr_sock_zero, BPF_NOEXIST);
+	s = bpf_map_lookup_elem(&socks, &key);
+	if (!s) {
+		count(FR_CNT_NO_STORAGE);	/* the map is full */
+		return NULL;
+	}
+	s->cookie = bpf_get_socket_cookie(sk);
+	return s;
+}
+
 static __always_inline struct fr_sock *sock_state(struct sock *sk, bool create)
 {
 	struct fr_sock *s;
 
 	create = create && !tracking_off;
-	s = bpf_sk_storage_get(&socks, sk, NULL,
-			       create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
-	if (!s && create)
-		count(FR_CNT_NO_STORAGE);
+	s = sock_entry(sk, create);
 	if (s && create && !s->born) {
 		/* First sight of a socket that existed before finrst. */
 		s->born = 1;
@@ -793,20 +844,22 @@ static __always_inline void birth(struct sock *sk, int role)
 {
 	struct fr_sock *s;
 	bool tracked;
+	__u64 cookie;
 
 	if (tracking_off)
 		return;
-	s = bpf_sk_storage_get(&socks, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!s) {
-		count(FR_CNT_NO_STORAGE);
+	s = sock_entry(sk, true);
+	if (!s)
 		return;
-	}
 	/* A second birth without an end (the same event handled twice, see
 	 * struct fr_event) restarts the record but is not a new one. */
 	tracked = s->born && !s->emitted;
+	/* a child's cookie is not final yet (see sock_entry) */
+	cookie = role == FR_ROLE_SERVER ? 0 : s->cookie;
 	__builtin_memset(s, 0, sizeof(*s));
 	if (!tracked)
 		count(FR_CNT_TRACKED);
+	s->cookie = cookie;
 	s->born = 1;
 	s->birth_ns = bpf_ktime_get_ns();
 	s->rec.role = role;
@@ -935,7 +988,9 @@ static __always_inline int handle_set_state(struct sock *sk, int old, int new)
 		if (s) {
 			if (s->born && !s->emitted)
 				count(FR_CNT_ENDED);	/* not a connection */
-			bpf_sk_storage_delete(&socks, sk);
+			__u64 key = (__u64)sk;
+
+			bpf_map_delete_elem(&socks, &key);
 		}
 		return 0;
 	}
@@ -1345,15 +1400,20 @@ static __always_inline void handle_receive_reset(struct sock *sk)
 
 static __always_inline void handle_destroy(struct sock *sk)
 {
+	__u64 skp = (__u64)sk;
 	struct fr_sock *s;
 
 	if (!bpf_skc_to_tcp_sock(sk))
 		return;
 	s = sock_state(sk, false);
+	if (!s)
+		return;
 	/* A record still waiting for its RST (allocation failure in
 	 * tcp_send_active_reset): deliver what is known. */
-	if (s && s->pending && !s->emitted)
+	if (s->pending && !s->emitted)
 		emit(sk, s, bpf_ktime_get_ns());
+	/* tcp_v4_destroy_sock(), for IPv6 too: the socket's last event */
+	bpf_map_delete_elem(&socks, &skp);
 }
 
 SEC("tp_btf/tcp_receive_reset")
@@ -1804,12 +1864,23 @@ int BPF_PROG(tpold_sys_enter, struct pt_regs *regs, long id)
  * counting a miss: seen on 6.18 in a softirq on another task's stack) is in
  * none of the counts, and shows as FR_CNT_TRACKED - FR_CNT_ENDED - live.
  */
-SEC("iter/bpf_sk_storage_map")
-int count_live(struct bpf_iter__bpf_sk_storage_map *ctx)
+SEC("iter/bpf_map_elem")
+int count_live(struct bpf_iter__bpf_map_elem *ctx)
 {
 	struct fr_sock *s = ctx->value;
+	__u64 *key = ctx->key;
+	struct sock *sk;
 
-	if (!s || !ctx->sk)
+	if (!s || !key)
+		return 0;
+	/* Is the entry's socket alive? TCP sockets come from
+	 * SLAB_TYPESAFE_BY_RCU caches (tcp_prot.slab_flags), so the address
+	 * still holds a socket, or a freed one (reference count 0), or
+	 * another socket (another cookie); the reads cannot fault anyway. */
+	sk = (struct sock *)*key;
+	if (!BPF_CORE_READ(sk, __sk_common.skc_refcnt.refs.counter) ||
+	    (s->cookie &&
+	     (__u64)BPF_CORE_READ(sk, __sk_common.skc_cookie.counter) != s->cookie))
 		return 0;
 	if (s->born && !s->emitted) {
 		s->marked = 1;

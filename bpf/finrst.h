@@ -19,6 +19,8 @@
 
 #define FR_COMM_LEN 16
 #define FR_MAX_PORTS 16
+/* Sockets tracked at once (bpf `socks`); more count as FR_CNT_NO_STORAGE */
+#define FR_MAX_SOCKS 262144
 
 /* Linux TCP states (include/net/tcp_states.h). */
 enum fr_tcp_state {
@@ -133,7 +135,7 @@ enum fr_rst_why {
 enum fr_counter {
 	FR_CNT_LOST,		/* ring buffer reserve failed: records lost */
 	FR_CNT_EMITTED,
-	FR_CNT_NO_STORAGE,	/* bpf_sk_storage_get(F_CREATE) failed */
+	FR_CNT_NO_STORAGE,	/* no room for a socket's entry in `socks` */
 	FR_CNT_TRACKED,		/* sockets whose record was started */
 	FR_CNT_ENDED,		/* ... and finished (emitted, filtered or lost) */
 	FR_CNT_MARKED_ENDED,	/* ... finished after count_live saw them */

@@ -177,7 +177,7 @@ static int try_backend(struct fr_loader *l, const struct env *env,
 		if (!l->iter) {
 			ret = -errno;
 			snprintf(err, errlen,
-				 "%s backend: cannot link the socket storage "
+				 "%s backend: cannot link the socket map "
 				 "iterator: %s",
 				 fr_hooks_name(h), strerror(-ret));
 			goto fail;
