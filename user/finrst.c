@@ -413,8 +413,9 @@ int main(int argc, char **argv)
 			full);
 	if (nost)
 		fprintf(stderr, "finrst: %llu sockets went untracked: the "
-				"kernel could not allocate their socket "
-				"storage\n", nost);
+				"socket map was full (%d sockets at once) or "
+				"the kernel could not allocate an entry\n",
+			nost, FR_MAX_SOCKS);
 	if (silent)
 		fprintf(stderr, "finrst: %llu records were lost because the "
 				"kernel ran none of finrst's programs for the "

@@ -227,7 +227,7 @@ int fr_metrics_render(struct fr_loader *l, struct fr_text *t)
 	    unread);
 	render_hist(t, l);
 	put(t, "# HELP finrst_events_lost_total Teardowns finrst could not "
-	       "record or count (ring buffer full, no socket storage, "
+	       "record or count (ring buffer full, socket map full, "
 	       "metrics table full).\n"
 	       "# TYPE finrst_events_lost_total counter\n"
 	       "finrst_events_lost_total %llu\n",
