@@ -66,6 +66,15 @@ caps() {
 	awk '/^Cap(Inh|Prm|Eff|Bnd|Amb):/ { printf "%s=%s ", $1, $2 }' "/proc/$1/status"
 }
 
+# same GOT WANT WHAT: ok WHAT when GOT is WANT, else fail saying both
+same() {
+	if [ "$1" = "$2" ]; then
+		ok "$3"
+	else
+		fail "$3: got '$1', expected '$2'"
+	fi
+}
+
 # nices PID: the nice values of the process's threads, each once
 nices() {
 	for t in /proc/"$1"/task/*/stat; do
@@ -86,24 +95,14 @@ while ss -ltnH "sport = :$mport" | grep -q .; do mport=$((mport + 1)); done
 for mode in "-j" "--metrics 127.0.0.1:$mport" "--metrics 127.0.0.1:$mport -j"; do
 	# shellcheck disable=SC2086
 	start caps --netns "$ino" $mode
-	got=$(caps "$pid")
-	if [ "$got" = "$bpf_only" ]; then
-		ok "finrst $mode holds CAP_BPF only"
-	else
-		fail "finrst $mode holds: $got (expected $bpf_only)"
-	fi
+	same "$(caps "$pid")" "$bpf_only" "finrst $mode holds CAP_BPF only"
 	# the reader raises itself to nice -5 to keep up with the records
 	# (user/privs.c); --metrics alone reads no records
 	case $mode in
 	*-j*) want="-5 " ;;
 	*) want="0 " ;;
 	esac
-	got=$(nices "$pid")
-	if [ "$got" = "$want" ]; then
-		ok "finrst $mode runs at nice $want"
-	else
-		fail "finrst $mode threads run at nice $got (expected $want)"
-	fi
+	same "$(nices "$pid")" "$want" "finrst $mode runs at nice $want"
 	kill -INT "$pid"
 	wait "$pid" || fail "finrst $mode exited with status $? on SIGINT"
 done
@@ -112,24 +111,15 @@ finrst_path=$finrst
 finrst=nice
 start nice -n 7 "$finrst_path" -j --netns "$ino"
 finrst=$finrst_path
-got=$(nices "$pid")
-if [ "$got" = "7 " ]; then
-	ok "nice -n 7 finrst -j stays at nice 7"
-else
-	fail "nice -n 7 finrst -j threads run at nice $got (expected 7)"
-fi
+same "$(nices "$pid")" "7 " "nice -n 7 finrst -j stays at nice 7"
 kill -INT "$pid"
 wait "$pid" || fail "nice -n 7 finrst -j exited with status $? on SIGINT"
 # --stack also keeps CAP_SYS_PTRACE (19) and CAP_DAC_READ_SEARCH (2): the
 # user frames come from another process's /proc/PID/maps and files
 stack_caps="CapInh:=0000000000000000 CapPrm:=0000008000080004 CapEff:=0000008000080004 CapBnd:=0000008000080004 CapAmb:=0000000000000000 "
 start caps --netns "$ino" -j --stack
-got=$(caps "$pid")
-if [ "$got" = "$stack_caps" ]; then
-	ok "finrst -j --stack holds CAP_BPF, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH only"
-else
-	fail "finrst -j --stack holds: $got (expected $stack_caps)"
-fi
+same "$(caps "$pid")" "$stack_caps" \
+	"finrst -j --stack holds CAP_BPF, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH only"
 kill -INT "$pid"
 wait "$pid" || fail "finrst -j --stack exited with status $? on SIGINT"
 
