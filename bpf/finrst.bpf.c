@@ -81,11 +81,10 @@ struct {
  * the BPF memory allocator's per-CPU caches, 6.1+), measured on 6.18.
  * The price: an entry outlives its socket when no program ran for the
  * socket's tcp_destroy_sock. The cookie tells such an entry from the state
- * of a new socket at the same address (sock_state, birth), and count_live
+ * of a new socket at the same address (sock_entry), and count_live
  * from a live one; the next socket at that address takes the entry over.
  */
 static const struct fr_sock fr_sock_zero;
-
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -363,41 +362,53 @@ static __always_inline bool sk_flag(struct sock *sk, int bit)
 	return sk->__sk_common.skc_flags & (1UL << bit);
 }
 
-/* The entry of @sk, created (zeroed, cookie set) if asked and missing, or
- * taken over from a socket that was at the same address before. */
-static __always_inline struct fr_sock *sock_entry(struct sock *sk, bool create)
+/*
+ * The entry of @sk: found, or created (zeroed) if asked and missing, or taken
+ * over (zeroed) from a socket that was at the same address before. It takes
+ * the socket's cookie when @cookie_final: at every event but the birth of a
+ * listener's child, whose cookie inet_csk_clone_lock() sets from the
+ * request's ir_cookie after the SYN_RECV state change (6.1); such an entry
+ * takes it at the child's next event.
+ */
+static __always_inline struct fr_sock *sock_entry(struct sock *sk, bool create,
+						 bool cookie_final)
 {
 	__u64 key = (__u64)sk;
 	struct fr_sock *s = bpf_map_lookup_elem(&socks, &key);
 
-	/* A server socket's entry gets its cookie at its first event after
-	 * birth: inet_csk_clone_lock() copies the request's ir_cookie into
-	 * the child after the SYN_RECV state change (6.1). */
-	if (s && !s->cookie)
-		s->cookie = bpf_get_socket_cookie(sk);
-	/* The cookie is read directly: the entry's creation generated it
-	 * (sock_gen_cookie: set once, never 0), and sk_prot_alloc() zeroes
+	/* The cookie is read directly: the entry took it through
+	 * sock_gen_cookie() (set once, never 0), and sk_prot_alloc() zeroes
 	 * it for the next socket at this address. */
-	if (s && s->cookie != (__u64)sk->__sk_common.skc_cookie.counter) {
+	if (s && s->cookie &&
+	    s->cookie != (__u64)sk->__sk_common.skc_cookie.counter) {
 		/* An earlier socket's, whose tcp_destroy_sock no program saw:
 		 * if its record was started, it counts as lost at exit
 		 * (tracked, never ended, not live). */
 		if (!create)
 			return NULL;
 		__builtin_memset(s, 0, sizeof(*s));
-		s->cookie = bpf_get_socket_cookie(sk);
-		return s;
 	}
-	if (s || !create)
-		return s;
-	bpf_map_update_elem(&socks, &key, &fr_sock_zero, BPF_NOEXIST);
-	s = bpf_map_lookup_elem(&socks, &key);
 	if (!s) {
-		count(FR_CNT_NO_STORAGE);	/* the map is full */
-		return NULL;
+		if (!create)
+			return NULL;
+		bpf_map_update_elem(&socks, &key, &fr_sock_zero, BPF_NOEXIST);
+		s = bpf_map_lookup_elem(&socks, &key);
+		if (!s) {
+			count(FR_CNT_NO_STORAGE);	/* the map is full */
+			return NULL;
+		}
 	}
-	s->cookie = bpf_get_socket_cookie(sk);
+	if (!s->cookie && cookie_final)
+		s->cookie = bpf_get_socket_cookie(sk);
 	return s;
+}
+
+/* The socket's last event: its entry goes. */
+static __always_inline void sock_drop(struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+
+	bpf_map_delete_elem(&socks, &key);
 }
 
 static __always_inline struct fr_sock *sock_state(struct sock *sk, bool create)
@@ -405,7 +416,7 @@ static __always_inline struct fr_sock *sock_state(struct sock *sk, bool create)
 	struct fr_sock *s;
 
 	create = create && !tracking_off;
-	s = sock_entry(sk, create);
+	s = sock_entry(sk, create, true);
 	if (s && create && !s->born) {
 		/* First sight of a socket that existed before finrst. */
 		s->born = 1;
@@ -848,14 +859,13 @@ static __always_inline void birth(struct sock *sk, int role)
 
 	if (tracking_off)
 		return;
-	s = sock_entry(sk, true);
+	s = sock_entry(sk, true, role != FR_ROLE_SERVER);
 	if (!s)
 		return;
 	/* A second birth without an end (the same event handled twice, see
 	 * struct fr_event) restarts the record but is not a new one. */
 	tracked = s->born && !s->emitted;
-	/* a child's cookie is not final yet (see sock_entry) */
-	cookie = role == FR_ROLE_SERVER ? 0 : s->cookie;
+	cookie = s->cookie;
 	__builtin_memset(s, 0, sizeof(*s));
 	if (!tracked)
 		count(FR_CNT_TRACKED);
@@ -988,9 +998,7 @@ static __always_inline int handle_set_state(struct sock *sk, int old, int new)
 		if (s) {
 			if (s->born && !s->emitted)
 				count(FR_CNT_ENDED);	/* not a connection */
-			__u64 key = (__u64)sk;
-
-			bpf_map_delete_elem(&socks, &key);
+			sock_drop(sk);
 		}
 		return 0;
 	}
@@ -1400,7 +1408,6 @@ static __always_inline void handle_receive_reset(struct sock *sk)
 
 static __always_inline void handle_destroy(struct sock *sk)
 {
-	__u64 skp = (__u64)sk;
 	struct fr_sock *s;
 
 	if (!bpf_skc_to_tcp_sock(sk))
@@ -1413,7 +1420,7 @@ static __always_inline void handle_destroy(struct sock *sk)
 	if (s->pending && !s->emitted)
 		emit(sk, s, bpf_ktime_get_ns());
 	/* tcp_v4_destroy_sock(), for IPv6 too: the socket's last event */
-	bpf_map_delete_elem(&socks, &skp);
+	sock_drop(sk);
 }
 
 SEC("tp_btf/tcp_receive_reset")
