@@ -228,26 +228,9 @@ static void jw_put_escaped(struct jw *w, const char *str, size_t n)
 
 void jw_name(struct jw *w, const char *name)
 {
-	size_t n = 0;
-
 	jw_sep(w);
-	/* Names are the record's own field names: plain ASCII, copied as
-	 * they are ("name":) without the escaping loop. */
-	while (plain[(unsigned char)name[n]])
-		n++;
-	if (!name[n] && !w->overflow && n + 3 < w->cap - w->len) {
-		char *p = w->buf + w->len;
-
-		p[0] = '"';
-		memcpy(p + 1, name, n);
-		p[n + 1] = '"';
-		p[n + 2] = ':';
-		p[n + 3] = '\0';
-		w->len += n + 3;
-	} else {
-		jw_put_escaped(w, name, strlen(name));
-		jw_putc(w, ':');
-	}
+	jw_put_escaped(w, name, strlen(name));
+	jw_putc(w, ':');
 	/* The value that follows needs no separator. */
 	w->first[w->depth] = true;
 }
