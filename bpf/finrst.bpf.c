@@ -46,7 +46,6 @@ const volatile bool records_on = true;	/* records to the ring buffer */
 const volatile bool metrics_on;		/* aggregate for --metrics */
 const volatile bool rst_only;		/* --rst-only: no "fin" records */
 const volatile bool stacks_on;		/* --stack */
-const volatile bool owners_on = true;	/* accept() hooks: server owners */
 const volatile __u64 filter_cgroup;	/* --cgroup: cgroup v2 id, 0 = any */
 
 /* Per-socket state, from the first event to tcp_destroy_sock. */
@@ -57,6 +56,8 @@ struct fr_sock {
 	__u64 close_start_ns;	/* close() began to wait in linger */
 	__u64 fin_acked_ns;	/* our FIN was acknowledged */
 	__u32 closer_tid;
+	__u32 owner_pid;	/* the task that accepted it (server) */
+	char owner_comm[FR_COMM_LEN];
 	__u8 pending;		/* ended; waiting for the RST it will send */
 	__u8 emitted;
 	__u8 state_set;		/* rec.state holds the state at a local call */
@@ -207,20 +208,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } active_rst SEC(".maps");
-
-/* The task that accepted a socket, keyed by socket address: accept()
- * hands the socket over outside any state change. */
-struct fr_owner {
-	__u32 pid;
-	char comm[FR_COMM_LEN];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64);
-	__type(value, struct fr_owner);
-} owners SEC(".maps");
 
 /* --metrics: service ports with their own label value (userspace puts the
  * --metrics-ports ones first), the teardown counts and the histogram. */
@@ -799,17 +786,9 @@ static __always_inline void emit(struct sock *sk, struct fr_sock *s, __u64 now)
 	}
 	if (!s->state_set)
 		r->state = r->end_from;
-	if (owners_on && r->role == FR_ROLE_SERVER) {
-		struct fr_owner *o = bpf_map_lookup_elem(&owners, &skp);
-
-		if (o) {
-			if (!r->pid) {
-				r->pid = o->pid;
-				__builtin_memcpy(r->comm, o->comm,
-						 sizeof(r->comm));
-			}
-			bpf_map_delete_elem(&owners, &skp);
-		}
+	if (!r->pid && s->owner_pid) {
+		r->pid = s->owner_pid;
+		__builtin_memcpy(r->comm, s->owner_comm, sizeof(r->comm));
 	}
 
 	if (r->flags & FR_F_LINGER_WAIT) {
@@ -1569,26 +1548,29 @@ static __always_inline void active_reset_exit(void)
 	bpf_map_delete_elem(&active_rst, &tid);
 }
 
+/*
+ * accept() handed @sk to the current task: the owner of a server record that
+ * no local call names (a RST received, a timer). Only a socket with an entry
+ * gets one: its birth passed the filters. The entry is the socket's if it
+ * has no cookie yet (a listener's child takes its cookie after accept, see
+ * sock_entry) or the socket's cookie, read here: @sk is an address from the
+ * file table, not a BTF pointer.
+ */
 static __always_inline void accepted(__u64 sk)
 {
 	struct sock *skp = (struct sock *)sk;
-	struct fr_owner o = {};
-	__u16 family;
+	struct fr_sock *s;
 
 	if (!sk)
 		return;
-	/* only the sockets a record can come from: TCP, wanted netns and
-	 * family (the port filter waits for the record) */
-	family = BPF_CORE_READ(skp, __sk_common.skc_family);
-	if (BPF_CORE_READ(skp, sk_protocol) != IPPROTO_TCP ||
-	    (family != AF_INET && family != AF_INET6) ||
-	    (filter_family && family != filter_family) ||
-	    (filter_netns && BPF_CORE_READ(skp, __sk_common.skc_net.net,
-					   ns.inum) != filter_netns))
+	s = bpf_map_lookup_elem(&socks, &sk);
+	if (!s || s->emitted)
 		return;
-	o.pid = bpf_get_current_pid_tgid() >> 32;
-	bpf_get_current_comm(o.comm, sizeof(o.comm));
-	bpf_map_update_elem(&owners, &sk, &o, BPF_ANY);
+	if (s->cookie &&
+	    s->cookie != (__u64)BPF_CORE_READ(skp, __sk_common.skc_cookie.counter))
+		return;
+	s->owner_pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(s->owner_comm, sizeof(s->owner_comm));
 }
 
 /* ---- fentry backend ---- */
@@ -1771,14 +1753,18 @@ int BPF_KPROBE(kprobe_tcp_v6_send_reset, const struct sock *sk,
 static __always_inline __u64 fd_to_sock(struct task_struct *task, int fd)
 {
 	struct file **fds, *file = NULL;
+	struct fdtable *fdt;
 	struct socket *sock;
 	unsigned int max;
 	umode_t imode;
 
 	if (fd < 0)
 		return 0;
-	fds = BPF_CORE_READ(task, files, fdt, fd);
-	max = BPF_CORE_READ(task, files, fdt, max_fds);
+	/* BTF pointers from the current task: direct loads, not helper
+	 * calls; the table's slot is past a variable index, so it is read */
+	fdt = task->files->fdt;
+	fds = fdt->fd;
+	max = fdt->max_fds;
 	if ((unsigned int)fd >= max)
 		return 0;
 	if (bpf_probe_read_kernel(&file, sizeof(file), fds + fd) || !file)

@@ -129,9 +129,8 @@ static int try_backend(struct fr_loader *l, const struct env *env,
 			 strerror(-ret));
 		goto fail;
 	}
-	s->rodata->owners_on = fr_records_wanted(env) || env->pid;
 	choose_programs(s, h, l->send_reset_reason, kernel_at_least(6, 7),
-			s->rodata->owners_on);
+			fr_records_wanted(env) || env->pid);
 
 	ret = finrst_bpf__load(s);
 	if (ret) {
