@@ -504,7 +504,7 @@ void check_want(struct run *r, const char *what, struct json_object *rec,
 	want_range(r, what, rec, "bytes_sent", w->bytes_sent);
 	want_range(r, what, rec, "bytes_received", w->bytes_received);
 	want_task(r, what, rec, w->by, false);
-	want_task(r, what, rec, w->owner, true);
+	want_task(r, what, rec, w->owner, false);
 
 	blocked = rec_int(rec, "close_blocked_us", &ok);
 	if (w->blocked_measured_us && ok) {

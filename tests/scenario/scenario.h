@@ -111,7 +111,7 @@ struct want {
 	struct range close_blocked_us, unread_bytes, unsent_bytes;
 	struct range bytes_sent, bytes_received;
 	const struct worker *by;	/* pid and comm must be this task's */
-	const struct worker *owner;	/* this task's, or 0 and "" */
+	const struct worker *owner;	/* the task that connected or accepted */
 	/* close_blocked_us within 20% of what the test measured */
 	long long blocked_measured_us;
 };
