@@ -137,6 +137,11 @@ void fr_usage(FILE *out)
 		"\"other\")\n"
 		"      --text              with --metrics, also print text "
 		"records\n"
+		"      --ringbuf-kb KB     ring buffer size in KiB, a power "
+		"of two (default\n"
+		"                          %d): raise it when finrst says "
+		"records were\n"
+		"                          lost to a full ring buffer\n"
 		"  -v, --verbose           say what was probed and chosen\n"
 		"  -h, --help              print this help and exit\n"
 		"      --version           print the version and exit\n"
@@ -149,7 +154,8 @@ void fr_usage(FILE *out)
 		"where\n"
 		"\n"
 		"Needs root, or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN.\n",
-		FR_MAX_PORTS, FR_SUMMARY_DEFAULT_S, FR_METRICS_DYN_PORTS);
+		FR_MAX_PORTS, FR_SUMMARY_DEFAULT_S, FR_METRICS_DYN_PORTS,
+		FR_RINGBUF_KB_DEFAULT);
 }
 
 __attribute__((format(printf, 3, 4)))
