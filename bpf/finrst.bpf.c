@@ -949,7 +949,6 @@ static __always_inline int handle_set_state(struct sock *sk, int old, int new)
 	struct tcp_sock *tp;
 	struct fr_sock *s;
 	bool exiting, child;
-	__u64 now;
 
 	/* The handshake's end (SYN_SENT or SYN_RECV -> ESTABLISHED) changes
 	 * nothing in a record: two of a connection's ten runs stop here. */
@@ -985,12 +984,11 @@ static __always_inline int handle_set_state(struct sock *sk, int old, int new)
 	s = sock_state(sk, true);
 	if (!s || s->emitted)
 		return 0;
-	now = bpf_ktime_get_ns();
 
 	switch (new) {
 	case FR_TCP_CLOSE:
 		if (old != FR_TCP_CLOSE)
-			on_close_state(sk, tp, s, old, now);
+			on_close_state(sk, tp, s, old, bpf_ktime_get_ns());
 		return 0;
 	case FR_TCP_CLOSE_WAIT:
 		/* tcp_fin(): the peer's FIN, in whatever context it lands */
@@ -1008,7 +1006,7 @@ static __always_inline int handle_set_state(struct sock *sk, int old, int new)
 	case FR_TCP_FIN_WAIT2:
 		if (old == FR_TCP_FIN_WAIT1) {
 			s->rec.flags |= FR_F_FIN_ACKED;
-			s->fin_acked_ns = now;
+			s->fin_acked_ns = bpf_ktime_get_ns();
 			return 0;
 		}
 		break;
