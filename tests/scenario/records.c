@@ -416,7 +416,7 @@ static void want_range(struct run *r, const char *what,
 }
 
 static void want_task(struct run *r, const char *what, struct json_object *rec,
-		      const struct worker *w, bool or_none)
+		      const struct worker *w)
 {
 	bool ok;
 	long long pid = rec_int(rec, "pid", &ok);
@@ -424,17 +424,9 @@ static void want_task(struct run *r, const char *what, struct json_object *rec,
 
 	if (!w)
 		return;
-	if (or_none && ok && pid == 0) {
-		if (!comm || *comm)
-			fail(r, what,
-			     "field comm: pid is 0, expected \"\", actual %s",
-			     value_text(rec, "comm"));
-		return;
-	}
 	if (!ok || pid != w->pid)
-		fail(r, what, "field pid: expected %d (%s)%s, actual %s",
-		     (int)w->pid, w->comm, or_none ? " or 0" : "",
-		     value_text(rec, "pid"));
+		fail(r, what, "field pid: expected %d (%s), actual %s",
+		     (int)w->pid, w->comm, value_text(rec, "pid"));
 	else if (!comm || strcmp(comm, w->comm))
 		fail(r, what, "field comm: expected \"%s\" (pid %d), actual %s",
 		     w->comm, (int)w->pid, value_text(rec, "comm"));
@@ -503,8 +495,8 @@ void check_want(struct run *r, const char *what, struct json_object *rec,
 	want_range(r, what, rec, "unsent_bytes", w->unsent_bytes);
 	want_range(r, what, rec, "bytes_sent", w->bytes_sent);
 	want_range(r, what, rec, "bytes_received", w->bytes_received);
-	want_task(r, what, rec, w->by, false);
-	want_task(r, what, rec, w->owner, false);
+	want_task(r, what, rec, w->by);
+	want_task(r, what, rec, w->owner);
 
 	blocked = rec_int(rec, "close_blocked_us", &ok);
 	if (w->blocked_measured_us && ok) {
