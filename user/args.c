@@ -58,7 +58,7 @@ static const struct option long_opts[] = {
 	{ "summary", optional_argument, NULL, OPT_SUMMARY },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "stack", no_argument, NULL, OPT_STACK },
-	/* Hidden: a small ring buffer makes the loss path testable. */
+	/* A small ring buffer also makes the loss path testable. */
 	{ "ringbuf-kb", required_argument, NULL, OPT_RINGBUF_KB },
 	{ NULL, 0, NULL, 0 },
 };

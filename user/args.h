@@ -35,7 +35,7 @@ struct env {
 	int nr_ports;
 	int family;			/* 0 = any, AF_INET (-4), AF_INET6 */
 	unsigned int netns;		/* inode, 0 = any */
-	unsigned int ringbuf_kb;	/* hidden --ringbuf-kb: loss tests */
+	unsigned int ringbuf_kb;	/* --ringbuf-kb */
 	bool text;			/* --text: text records beside --metrics */
 	bool metrics;			/* --metrics [ADDR:]PORT */
 	int metrics_family;		/* AF_INET or AF_INET6 */
