@@ -47,6 +47,7 @@ int main(int argc, char **argv)
 {
 	const struct timespec tick = { .tv_nsec = 10 * 1000 * 1000 };
 	struct ring_buffer *rb = NULL;
+	const char *what;
 	struct floor_bpf *s;
 	bool rec = false;
 	int err, opt;
@@ -67,17 +68,21 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	s->rodata->records_on = rec;
+	what = "loading";
 	err = floor_bpf__load(s);
 	if (!err && rec) {
+		what = "opening the ring buffer";
 		rb = ring_buffer__new(bpf_map__fd(s->maps.records), on_record,
 				      NULL, NULL);
 		if (!rb)
 			err = -errno;
 	}
-	if (!err)
+	if (!err) {
+		what = "attaching";
 		err = floor_bpf__attach(s);
+	}
 	if (err) {
-		fprintf(stderr, "finrst-floor: loading failed: %s\n",
+		fprintf(stderr, "finrst-floor: %s failed: %s\n", what,
 			strerror(-err));
 		ring_buffer__free(rb);
 		floor_bpf__destroy(s);
