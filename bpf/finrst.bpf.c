@@ -28,14 +28,8 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-enum fr_mode {
-	MODE_FENTRY = 1,
-	MODE_KPROBE,
-	MODE_TRACEPOINT,
-};
-
 /* Configuration, set by userspace before load. */
-const volatile __u32 mode = MODE_TRACEPOINT;
+const volatile __u32 mode = FR_HOOKS_TRACEPOINT;	/* enum fr_hooks */
 const volatile __u32 hz = 250;		/* kernel CONFIG_HZ, for sk_lingertime */
 const volatile __u32 filter_netns;
 const volatile __u32 filter_pid;
@@ -47,6 +41,10 @@ const volatile bool metrics_on;		/* aggregate for --metrics */
 const volatile bool rst_only;		/* --rst-only: no "fin" records */
 const volatile bool stacks_on;		/* --stack */
 const volatile __u64 filter_cgroup;	/* --cgroup: cgroup v2 id, 0 = any */
+/* --test-stale-entries (testing only): leave a socket's entry behind at
+ * tcp_destroy_sock, as when the kernel runs no program there, so that the
+ * sweep has dead entries to find. */
+const volatile bool test_stale_entries;
 
 /* Per-socket state, from the first event to tcp_destroy_sock. */
 struct fr_sock {
@@ -82,8 +80,9 @@ struct {
  * the BPF memory allocator's per-CPU caches, 6.1+), measured on 6.18.
  * The price: an entry outlives its socket when no program ran for the
  * socket's tcp_destroy_sock. The cookie tells such an entry from the state
- * of a new socket at the same address (sock_entry), and count_live
- * from a live one; the next socket at that address takes the entry over.
+ * of a new socket at the same address (sock_entry), and sock_liveness
+ * from a live one; the next socket at that address takes the entry over,
+ * and the sweep (FR_LIVE_SWEEP) deletes the others.
  */
 static const struct fr_sock fr_sock_zero;
 
@@ -262,10 +261,10 @@ __u64 nr_shuts;
 /*
  * Set by userspace at exit, before the reconciliation: start no new
  * records, so that every started record is either finished, or live in
- * `socks` (counted by count_live), or lost.
+ * `socks` (counted by sock_liveness), or lost.
  */
 __u32 tracking_off;
-/* Written by count_live: started, unfinished records of live sockets. */
+/* Written by sock_liveness: started, unfinished records of live sockets. */
 __u64 live_unended;
 
 static __always_inline void count(__u32 idx)
@@ -531,7 +530,7 @@ static __always_inline int local_call(struct sock *sk, bool *exiting,
 	*exiting = task->flags & PF_EXITING;
 	*listener_child = false;
 
-	if (mode != MODE_TRACEPOINT) {
+	if (mode != FR_HOOKS_TRACEPOINT) {
 		__u32 tid = current_tid();
 		struct fr_call *c = bpf_map_lookup_elem(&calls, &tid);
 
@@ -1093,10 +1092,25 @@ static __always_inline void take_stack(void *ctx, struct sock *sk, bool user)
 #endif
 }
 
+/* Is this RST an active one (tcp_send_active_reset), not a reply? */
+static __always_inline bool rst_active(const struct sock *sk,
+				       const struct sk_buff *skb)
+{
+	__u32 tid;
+	__u64 *a;
+
+	/* tracepoint: tcp_send_active_reset passes no skb; replies pass the
+	 * segment they answer (tcp_v4_send_reset). */
+	if (mode == FR_HOOKS_TRACEPOINT)
+		return !skb;
+	tid = current_tid();
+	a = bpf_map_lookup_elem(&active_rst, &tid);
+	return a && *a == (__u64)sk;
+}
+
 /* A RST this host sends for a full socket. */
-static __always_inline void handle_sock_rst(void *ctx, struct sock *sk,
-					    bool active, __u32 reason,
-					    bool has_reason)
+static __always_inline void handle_sock_rst(struct sock *sk, bool active,
+					    __u32 reason, bool has_reason)
 {
 	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
 	struct fr_sock *s;
@@ -1117,8 +1131,6 @@ static __always_inline void handle_sock_rst(void *ctx, struct sock *sk,
 		s->rec.flags |= FR_F_KREASON;
 		s->rec.kernel_reason = reason;
 	}
-	if (stacks_on)
-		take_stack(ctx, sk, s->pending && s->local_rst);
 	if (s->pending) {
 		emit(sk, s, bpf_ktime_get_ns());
 		return;
@@ -1226,13 +1238,11 @@ static __always_inline void handle_nosock_rst(const struct sock *sk,
 	count(FR_CNT_EMITTED);
 }
 
-static __always_inline void handle_send_reset(void *ctx,
-					      const struct sock *csk,
+static __always_inline void handle_send_reset(const struct sock *csk,
 					      const struct sk_buff *skb,
 					      __u32 reason, bool has_reason)
 {
 	struct sock *sk = (struct sock *)csk;
-	bool active;
 
 	if (!sk || !bpf_skc_to_tcp_sock(sk) ||
 	    sk->__sk_common.skc_state == FR_TCP_LISTEN) {
@@ -1242,20 +1252,35 @@ static __always_inline void handle_send_reset(void *ctx,
 			handle_nosock_rst(sk, skb, &g, reason, has_reason);
 		return;
 	}
-	if (mode == MODE_TRACEPOINT) {
-		/* tcp_send_active_reset passes no skb; replies pass the
-		 * segment they answer (tcp_v4_send_reset). */
-		active = !skb;
-	} else {
-		__u32 tid = current_tid();
-		__u64 *a = bpf_map_lookup_elem(&active_rst, &tid);
-
-		active = a && *a == (__u64)sk;
-	}
-	handle_sock_rst(ctx, sk, active, reason, has_reason);
+	handle_sock_rst(sk, rst_active(sk, skb), reason, has_reason);
 }
 
 /* ---- tracepoints, in every backend ---- */
+
+/*
+ * --stack: its own program, so that a kernel refusing its helpers
+ * (bpf_get_stack, bpf_task_pt_regs) refuses --stack and nothing else.
+ * Before tp_send_reset* in this file, so attached before them: the
+ * record that this RST ends goes out in tp_send_reset*, with these stacks.
+ * Only the first two arguments: the program fits kernels with and without
+ * the reason argument.
+ */
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(stack_send_reset, const struct sock *csk,
+	     const struct sk_buff *skb)
+{
+	struct sock *sk = (struct sock *)csk;
+	struct fr_sock *s;
+	__u64 key = (__u64)sk;
+
+	if (!sk || !bpf_skc_to_tcp_sock(sk) || !sk_wanted(sk))
+		return 0;
+	if (sk->__sk_common.skc_state != FR_TCP_CLOSE && !rst_active(sk, skb))
+		return 0;
+	s = bpf_map_lookup_elem(&socks, &key);
+	take_stack(ctx, sk, s && s->pending && s->local_rst);
+	return 0;
+}
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tp_set_state, const struct sock *sk, const int old, const int new)
@@ -1270,7 +1295,7 @@ SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(tp_send_reset_reason, const struct sock *sk,
 	     const struct sk_buff *skb, int reason)
 {
-	handle_send_reset(ctx, sk, skb, reason, true);
+	handle_send_reset(sk, skb, reason, true);
 	twin_done(TWIN_SEND_RESET, (__u64)sk, (__u64)skb, reason);
 	return 0;
 }
@@ -1279,7 +1304,7 @@ int BPF_PROG(tp_send_reset_reason, const struct sock *sk,
 SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(tp_send_reset, const struct sock *sk, const struct sk_buff *skb)
 {
-	handle_send_reset(ctx, sk, skb, 0, false);
+	handle_send_reset(sk, skb, 0, false);
 	twin_done(TWIN_SEND_RESET, (__u64)sk, (__u64)skb, 0);
 	return 0;
 }
@@ -1397,7 +1422,8 @@ static __always_inline void handle_destroy(struct sock *sk)
 	if (s->pending && !s->emitted)
 		emit(sk, s, bpf_ktime_get_ns());
 	/* tcp_v4_destroy_sock(), for IPv6 too: the socket's last event */
-	sock_drop(sk);
+	if (!test_stale_entries)
+		sock_drop(sk);
 }
 
 SEC("tp_btf/tcp_receive_reset")
@@ -1432,7 +1458,7 @@ int BPF_PROG(twin_send_reset_reason, const struct sock *sk,
 	     const struct sk_buff *skb, int reason)
 {
 	if (!twin_handled(TWIN_SEND_RESET, (__u64)sk, (__u64)skb, reason))
-		handle_send_reset(ctx, sk, skb, reason, true);
+		handle_send_reset(sk, skb, reason, true);
 	return 0;
 }
 
@@ -1441,7 +1467,7 @@ int BPF_PROG(twin_send_reset, const struct sock *sk,
 	     const struct sk_buff *skb)
 {
 	if (!twin_handled(TWIN_SEND_RESET, (__u64)sk, (__u64)skb, 0))
-		handle_send_reset(ctx, sk, skb, 0, false);
+		handle_send_reset(sk, skb, 0, false);
 	return 0;
 }
 
@@ -1849,33 +1875,75 @@ int BPF_PROG(tpold_sys_enter, struct pt_regs *regs, long id)
 }
 
 /*
- * The exit reconciliation (user/loader.c, fr_loader_unaccounted): count the
- * live sockets whose record is started and not finished. A socket whose
- * last events no program saw (the kernel skipped the programs without
- * counting a miss: seen on 6.18 in a softirq on another task's stack) is in
- * none of the counts, and shows as FR_CNT_TRACKED - FR_CNT_ENDED - live.
+ * Socket liveness, run by userspace on demand through BPF_PROG_TEST_RUN
+ * (raw_tp programs take it since 5.10, commit 1b4d60ec162f) rather than a
+ * map iterator, which some kernels refuse (KERNELS.md, 6.18 fc-v1045).
+ * Userspace walks the keys of `socks` and passes them in batches; ctx
+ * args[0] is the operation (FR_LIVE_*), args[1..] the keys, 0 ends a batch.
+ *
+ * FR_LIVE_COUNT, the exit reconciliation (user/loader.c): count the live
+ * sockets whose record is started and not finished. A socket whose last
+ * events no program saw (the kernel skipped the programs without counting
+ * a miss: seen on 6.18 in a softirq on another task's stack) is in none of
+ * the counts, and shows as FR_CNT_TRACKED - FR_CNT_ENDED - live.
+ *
+ * FR_LIVE_SWEEP: delete the entries of dead sockets (their
+ * tcp_destroy_sock went unseen), so that they cannot fill the map over
+ * weeks of uptime.
  */
-SEC("iter/bpf_map_elem")
-int count_live(struct bpf_iter__bpf_map_elem *ctx)
+static __always_inline bool entry_alive(__u64 key, const struct fr_sock *s)
 {
-	struct fr_sock *s = ctx->value;
-	__u64 *key = ctx->key;
-	struct sock *sk;
+	/* TCP sockets come from SLAB_TYPESAFE_BY_RCU caches
+	 * (tcp_prot.slab_flags), so the address still holds a socket, or a
+	 * freed one (reference count 0), or another socket (another cookie);
+	 * the reads cannot fault anyway. */
+	struct sock *sk = (struct sock *)key;
 
-	if (!s || !key)
-		return 0;
-	/* Is the entry's socket alive? TCP sockets come from
-	 * SLAB_TYPESAFE_BY_RCU caches (tcp_prot.slab_flags), so the address
-	 * still holds a socket, or a freed one (reference count 0), or
-	 * another socket (another cookie); the reads cannot fault anyway. */
-	sk = (struct sock *)*key;
-	if (!BPF_CORE_READ(sk, __sk_common.skc_refcnt.refs.counter) ||
-	    (s->cookie &&
-	     (__u64)BPF_CORE_READ(sk, __sk_common.skc_cookie.counter) != s->cookie))
-		return 0;
-	if (s->born && !s->emitted) {
-		s->marked = 1;
-		__sync_fetch_and_add(&live_unended, 1);
+	if (!BPF_CORE_READ(sk, __sk_common.skc_refcnt.refs.counter))
+		return false;
+	/* no cookie yet: a listener's child before its next event */
+	return !s->cookie ||
+	       (__u64)BPF_CORE_READ(sk, __sk_common.skc_cookie.counter) ==
+		       s->cookie;
+}
+
+static __always_inline bool live_one(__u64 op, __u64 key)
+{
+	struct fr_sock *s;
+	__u64 cookie;
+
+	if (!key)
+		return false;
+	s = bpf_map_lookup_elem(&socks, &key);
+	if (!s)
+		return true;
+	cookie = s->cookie;
+	if (entry_alive(key, s)) {
+		if (op == FR_LIVE_COUNT && s->born && !s->emitted) {
+			s->marked = 1;
+			__sync_fetch_and_add(&live_unended, 1);
+		}
+		return true;
 	}
+	/* A socket now at this address may have taken the entry over since
+	 * (sock_entry): its cookie is then another. */
+	if (op != FR_LIVE_SWEEP || s->cookie != cookie)
+		return true;
+	if (s->born && !s->emitted)
+		count(FR_CNT_SWEPT_UNENDED);
+	if (!bpf_map_delete_elem(&socks, &key))
+		count(FR_CNT_SWEPT);
+	return true;
+}
+
+SEC("raw_tp")
+int sock_liveness(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 op = ctx->args[0];
+
+#pragma unroll
+	for (int i = 1; i <= FR_LIVE_BATCH; i++)
+		if (!live_one(op, ctx->args[i]))
+			break;
 	return 0;
 }

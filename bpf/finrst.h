@@ -39,6 +39,15 @@ enum fr_tcp_state {
 	FR_TCP_MAX_STATES,
 };
 
+/* The hook backends (--hooks), also the BPF side's `mode`: how it learns
+ * the call context (bpf/finrst.bpf.c). */
+enum fr_hooks {
+	FR_HOOKS_AUTO,
+	FR_HOOKS_FENTRY,
+	FR_HOOKS_KPROBE,
+	FR_HOOKS_TRACEPOINT,
+};
+
 enum fr_rec_type {
 	FR_REC_TEARDOWN = 1,
 	FR_REC_RST = 2,
@@ -126,10 +135,6 @@ enum fr_rst_why {
 #define FR_F_TIMED_OUT		(1u << 16) /* died with ETIMEDOUT */
 #define FR_F_STACK		(1u << 17) /* a struct fr_stack follows */
 
-/*
- * The one record per socket (and per no-socket RST) that crosses the ring
- * buffer.  Fixed-width fields, largest first.
- */
 /* Per-CPU counters (map "counters"), read by userspace at exit and for
  * --metrics. */
 enum fr_counter {
@@ -142,8 +147,19 @@ enum fr_counter {
 	FR_CNT_RST_NOSOCK,	/* RSTs sent without a full socket */
 	FR_CNT_METRICS_FULL,	/* tstats full: a teardown went uncounted */
 	FR_CNT_STACK_MISSED,	/* --stack: a RST record went without one */
+	FR_CNT_SWEPT,		/* entries of dead sockets the sweep deleted */
+	FR_CNT_SWEPT_UNENDED,	/* ... whose record was started, not finished */
 	FR_CNT__MAX,
 };
+
+/* sock_liveness (BPF_PROG_TEST_RUN): ctx args[0] is the operation, then up
+ * to FR_LIVE_BATCH keys of `socks` (a raw_tp ctx holds at most
+ * MAX_BPF_FUNC_ARGS = 12 arguments). */
+enum fr_live_op {
+	FR_LIVE_COUNT = 1,	/* mark and count live, unfinished records */
+	FR_LIVE_SWEEP,		/* delete the entries of dead sockets */
+};
+#define FR_LIVE_BATCH 11
 
 /*
  * Metrics (SPEC §4), aggregated in the kernel: one per-CPU hash entry per
@@ -177,6 +193,10 @@ struct fr_mval {
 #define FR_HIST_SUM		(FR_HIST_BUCKETS + 1)
 #define FR_HIST_SLOTS		(FR_HIST_BUCKETS + 2)
 
+/*
+ * The one record per socket (and per no-socket RST) that crosses the ring
+ * buffer.  Fixed-width fields, largest first.
+ */
 struct fr_record {
 	__u64 end_ns;		/* CLOCK_MONOTONIC, when the socket's life ended */
 	__u64 lifetime_ns;	/* 0 if the socket predates finrst */

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "parts.h"
 
 #define FR_PID_MAX	4194304		/* PID_MAX_LIMIT on 64-bit */
 #define FR_DURATION_MAX	31536000	/* one year */
@@ -39,6 +40,9 @@ enum {
 	OPT_SUMMARY,
 	OPT_CGROUP,
 	OPT_STACK,
+	OPT_TEST_REFUSE,
+	OPT_TEST_STALE,
+	OPT_TEST_SWEEP,
 };
 
 static const struct option long_opts[] = {
@@ -60,6 +64,10 @@ static const struct option long_opts[] = {
 	{ "stack", no_argument, NULL, OPT_STACK },
 	/* A small ring buffer also makes the loss path testable. */
 	{ "ringbuf-kb", required_argument, NULL, OPT_RINGBUF_KB },
+	/* Testing only: the degraded paths, on any kernel. */
+	{ "test-refuse", required_argument, NULL, OPT_TEST_REFUSE },
+	{ "test-stale-entries", no_argument, NULL, OPT_TEST_STALE },
+	{ "test-sweep-every", required_argument, NULL, OPT_TEST_SWEEP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -69,6 +77,7 @@ static const char short_opts[] = ":jp:P:46d:vh";
 static const struct env env_defaults = {
 	.hooks = FR_HOOKS_AUTO,
 	.ringbuf_kb = FR_RINGBUF_KB_DEFAULT,
+	.sweep_s = FR_SWEEP_DEFAULT_S,
 };
 
 /* --hooks values, and the names the ready line prints. */
@@ -146,6 +155,20 @@ void fr_usage(FILE *out)
 		"  -h, --help              print this help and exit\n"
 		"      --version           print the version and exit\n"
 		"\n"
+		"Testing only (each makes finrst worse on purpose):\n"
+		"      --test-refuse PART[,PART...]  treat these optional "
+		"parts as refused\n"
+		"                          by the kernel: reconciliation, "
+		"stack,\n"
+		"                          nosock-compat\n"
+		"      --test-stale-entries  leave each socket's map entry "
+		"behind when it\n"
+		"                          is destroyed, as if the kernel "
+		"ran no program\n"
+		"      --test-sweep-every SECONDS  sweep the socket map that "
+		"often\n"
+		"                          (default %d)\n"
+		"\n"
 		"Examples:\n"
 		"  finrst                  every teardown, explained\n"
 		"  finrst -j -P 443        JSON records for port 443\n"
@@ -155,7 +178,7 @@ void fr_usage(FILE *out)
 		"\n"
 		"Needs root, or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN.\n",
 		FR_MAX_PORTS, FR_SUMMARY_DEFAULT_S, FR_METRICS_DYN_PORTS,
-		FR_RINGBUF_KB_DEFAULT);
+		FR_RINGBUF_KB_DEFAULT, FR_SWEEP_DEFAULT_S);
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -431,6 +454,28 @@ static int parse_ringbuf_kb(const char *arg, struct env *env, char *err,
 	return FR_ARGS_OK;
 }
 
+/* --test-refuse PART[,PART...] */
+static int parse_test_refuse(const char *arg, struct env *env, char *err,
+			     size_t errlen)
+{
+	const char *p = arg;
+
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		int part = fr_part_by_name(p, n);
+
+		if (part <= FR_PART_CORE)
+			return bad(err, errlen,
+				   "invalid --test-refuse '%s': parts are "
+				   "reconciliation, stack and nosock-compat",
+				   arg);
+		env->test_refuse |= 1u << part;
+		if (!p[n])
+			return FR_ARGS_OK;
+		p += n + 1;
+	}
+}
+
 int fr_parse_args(int argc, char **argv, struct env *env, char *err,
 		  size_t errlen)
 {
@@ -519,6 +564,20 @@ int fr_parse_args(int argc, char **argv, struct env *env, char *err,
 			break;
 		case OPT_SUMMARY:
 			ret = parse_summary(optarg, env, err, errlen);
+			break;
+		case OPT_TEST_REFUSE:
+			ret = parse_test_refuse(optarg, env, err, errlen);
+			break;
+		case OPT_TEST_STALE:
+			env->test_stale_entries = true;
+			break;
+		case OPT_TEST_SWEEP:
+			if (!parse_ulong(optarg, 1, FR_DURATION_MAX, &v))
+				return bad(err, errlen,
+					   "invalid --test-sweep-every '%s': "
+					   "must be 1..%d seconds",
+					   optarg, FR_DURATION_MAX);
+			env->sweep_s = v;
 			break;
 		case 'h':
 			fr_usage(stdout);

@@ -18,13 +18,8 @@
 #define FR_RINGBUF_KB_DEFAULT 4096
 #define FR_RINGBUF_KB_MAX 1048576	/* 1 GiB, in KiB */
 #define FR_SUMMARY_DEFAULT_S 10
-
-enum fr_hooks {
-	FR_HOOKS_AUTO,
-	FR_HOOKS_FENTRY,
-	FR_HOOKS_KPROBE,
-	FR_HOOKS_TRACEPOINT,
-};
+/* How often the socket map is swept of dead sockets' entries. */
+#define FR_SWEEP_DEFAULT_S 300
 
 struct env {
 	bool json, verbose;
@@ -47,6 +42,10 @@ struct env {
 	bool stack;			/* --stack */
 	unsigned long summary_s;	/* --summary period, 0 = off */
 	unsigned long long cgroup_id;	/* --cgroup, 0 = any */
+	/* Testing only (--help says so): */
+	unsigned int test_refuse;	/* --test-refuse: 1 << enum fr_part */
+	bool test_stale_entries;	/* --test-stale-entries */
+	unsigned long sweep_s;		/* --test-sweep-every, else default */
 };
 
 #define FR_ARGS_OK 0

@@ -99,14 +99,6 @@ static unsigned long long real_now_ns(void)
 	       (unsigned long long)t.tv_nsec;
 }
 
-/* Records lost so far, as the exit line counts them (without the
- * reconciliation, which only runs at exit). */
-static unsigned long long lost_so_far(struct fr_loader *l)
-{
-	return fr_loader_counter(l, FR_CNT_LOST) +
-	       fr_loader_counter(l, FR_CNT_NO_STORAGE);
-}
-
 static bool flush_records(void);
 
 static void print_summary(struct out *o, unsigned long long elapsed_s,
@@ -186,6 +178,34 @@ static void check_requirements(void)
 		       "(Debian's kernels have it)");
 }
 
+/* One line per optional part the kernel refused: what it said and what
+ * is lost; with -v, every part and its state. */
+static void report_parts(const struct fr_loader *l, bool all)
+{
+	for (int p = 0; p < FR_PART__MAX; p++) {
+		const struct fr_part_status *st = &l->parts[p];
+
+		if (st->state == FR_PART_REFUSED && st->step)
+			fprintf(stderr, "finrst: optional part %s refused by "
+					"the kernel (%s of program %s: %s): "
+					"%s\n",
+				fr_part_name((enum fr_part)p), st->step,
+				st->prog, strerror(-st->err),
+				fr_part_loss((enum fr_part)p));
+		else if (st->state == FR_PART_REFUSED)
+			fprintf(stderr, "finrst: optional part %s refused "
+					"(%s): %s\n",
+				fr_part_name((enum fr_part)p), st->prog,
+				fr_part_loss((enum fr_part)p));
+		else if (all)
+			fprintf(stderr, "finrst: part %s: %s\n",
+				fr_part_name((enum fr_part)p),
+				st->state == FR_PART_ON ? "on" :
+				"not needed (not asked for, or not on this "
+				"kernel)");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct env env;
@@ -194,7 +214,7 @@ int main(int argc, char **argv)
 	struct ring_buffer *rb = NULL;
 	struct fr_http *http = NULL;
 	struct btf *vmlinux = NULL;
-	bool has_reason, records;
+	bool records;
 	static struct out o;
 	struct sigaction sa = { 0 };
 	struct timespec t0, now;
@@ -236,10 +256,16 @@ int main(int argc, char **argv)
 
 	/* libbpf parses the kernel's BTF again to load: free this copy first,
 	 * so the two are never resident together. */
-	has_reason = fr_send_reset_has_reason(vmlinux);
+	l.send_reset_reason = fr_send_reset_has_reason(vmlinux);
+	l.close_sync = fr_close_is_sync(vmlinux);
 	btf__free(vmlinux);
 	vmlinux = NULL;
-	ret = fr_loader_start(&l, &env, has_reason, err, sizeof(err));
+	if (env.verbose)
+		fprintf(stderr, "finrst: tcp:tcp_send_reset has a reason: %s; "
+				"close(2) releases before it returns: %s\n",
+			l.send_reset_reason ? "yes" : "no",
+			l.close_sync ? "yes" : "no");
+	ret = fr_loader_start(&l, &env, err, sizeof(err));
 	if (ret) {
 		char why[512];
 		int missing = 0;
@@ -262,15 +288,19 @@ int main(int argc, char **argv)
 		     env.hooks == FR_HOOKS_TRACEPOINT) &&
 		    fr_tracefs_problem(why, sizeof(why)))
 			die(1, "%s (%s)", why, err);
-		if (env.hooks == FR_HOOKS_FENTRY)
+		if (l.fail_part == FR_PART_STACK)
+			die(1, "--stack cannot work on this kernel: %s", err);
+		if (env.hooks == FR_HOOKS_FENTRY && l.fail_fentry)
 			die(1, "%s: this kernel refuses fentry programs (BPF "
 			       "trampolines missing, or kernel lockdown); try "
 			       "--hooks=auto", err);
-		if (env.hooks == FR_HOOKS_KPROBE)
+		if (env.hooks == FR_HOOKS_KPROBE && l.fail_kprobe &&
+		    !fr_kprobes_available())
 			die(1, "%s: this kernel has no kprobes "
 			       "(CONFIG_KPROBES); try --hooks=auto", err);
 		die(1, "%s", err);
 	}
+	report_parts(&l, env.verbose);
 
 	/* Loading parsed the kernel's BTF (megabytes): hand the freed heap
 	 * back, so the resident size is what the drain loop needs. */
@@ -353,6 +383,8 @@ int main(int argc, char **argv)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	time_t next_summary = t0.tv_sec + (time_t)env.summary_s;
+	time_t next_sweep = t0.tv_sec + (time_t)env.sweep_s;
+	unsigned long long swept = 0;
 
 	while (!stop) {
 		/* Records come without wakeups: poll() only paces the loop. */
@@ -376,10 +408,25 @@ int main(int argc, char **argv)
 		if (env.duration_s &&
 		    (unsigned long)(now.tv_sec - t0.tv_sec) >= env.duration_s)
 			break;
+		if (now.tv_sec >= next_sweep &&
+		    l.parts[FR_PART_LIVENESS].state == FR_PART_ON) {
+			long n = fr_loader_sweep(&l);
+
+			if (n < 0)
+				fprintf(stderr, "finrst: warning: cannot sweep "
+						"the socket map: %s\n",
+					strerror((int)-n));
+			else
+				swept += (unsigned long long)n;
+			if (n > 0 && env.verbose)
+				fprintf(stderr, "finrst: swept %ld entries of "
+						"dead sockets\n", n);
+			next_sweep = now.tv_sec + (time_t)env.sweep_s;
+		}
 		if (o.summary && now.tv_sec >= next_summary) {
 			print_summary(&o, (unsigned long long)(now.tv_sec -
 							       t0.tv_sec),
-				      lost_so_far(&l), false);
+				      fr_loader_lost(&l), false);
 			next_summary = now.tv_sec + (time_t)env.summary_s;
 		}
 	}
@@ -387,7 +434,8 @@ int main(int argc, char **argv)
 	unsigned long long silent;
 
 	ret = fr_loader_unaccounted(&l, env.verbose, &silent);
-	if (ret)
+	/* -EOPNOTSUPP: refused, and report_parts() said what that costs */
+	if (ret && ret != -EOPNOTSUPP)
 		fprintf(stderr, "finrst: warning: cannot count the records of "
 				"sockets whose last events went unseen: %s\n",
 			strerror(-ret));
@@ -398,15 +446,16 @@ int main(int argc, char **argv)
 
 	unsigned long long full = fr_loader_counter(&l, FR_CNT_LOST);
 	unsigned long long nost = fr_loader_counter(&l, FR_CNT_NO_STORAGE);
+	unsigned long long lost = fr_loader_lost(&l) + silent;
 	unsigned long long missed = fr_loader_missed(&l);
 
 	if (o.summary) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		print_summary(&o, (unsigned long long)(now.tv_sec - t0.tv_sec),
-			      full + nost + silent, true);
+			      lost, true);
 	}
 	fprintf(stderr, "finrst: records=%llu lost=%llu skipped=%llu\n",
-		o.records, full + nost + silent, missed);
+		o.records, lost, missed);
 	if (full)
 		fprintf(stderr, "finrst: %llu records were lost because the "
 				"ring buffer was full: raise --ringbuf-kb\n",
@@ -426,6 +475,12 @@ int main(int argc, char **argv)
 				"CPU): records may lack details, such as the "
 				"process\n", missed);
 
+	if (swept)
+		fprintf(stderr, "finrst: %llu socket map entries were swept: "
+				"their sockets were gone, and the kernel ran "
+				"no program for their end (%llu of their "
+				"records unfinished, counted lost)\n",
+			swept, fr_loader_counter(&l, FR_CNT_SWEPT_UNENDED));
 	if (env.stack) {
 		unsigned long long nostack =
 			fr_loader_counter(&l, FR_CNT_STACK_MISSED);

@@ -1,104 +1,196 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "finrst.h"
 #include "finrst.skel.h"
 #include "loader.h"
-#include "sysinfo.h"
 
-/* Must match enum fr_mode in bpf/finrst.bpf.c. */
-enum { MODE_FENTRY = 1, MODE_KPROBE, MODE_TRACEPOINT };
+/* When a program is wanted, besides its backend. */
+enum {
+	W_REASON = 1 << 0,	/* tcp:tcp_send_reset has its reason (6.10) */
+	W_NO_REASON = 1 << 1,
+	W_SYNC_CLOSE = 1 << 2,	/* close(2) releases before returning */
+	W_ASYNC_CLOSE = 1 << 3,
+	W_OWNERS = 1 << 4,	/* a server's owner: records, or --pid */
+	W_STACK = 1 << 5,	/* --stack */
+};
 
-static void choose_programs(struct finrst_bpf *s, enum fr_hooks h,
-			    bool reason, bool sync_close, bool owners)
+#define B_FENTRY (1u << FR_HOOKS_FENTRY)
+#define B_KPROBE (1u << FR_HOOKS_KPROBE)
+#define B_TP (1u << FR_HOOKS_TRACEPOINT)
+#define B_ALL (B_FENTRY | B_KPROBE | B_TP)
+
+/* Every program of the object: its backends, when it is wanted, its part.
+ * In attach order: probes on one hook run in that order, and a twin must
+ * run after its primary (bpf/finrst.bpf.c, struct fr_event), the stack
+ * program before the send_reset primaries that send its record. */
+struct prog_role {
+	size_t off;		/* of the program in struct finrst_bpf */
+	unsigned int backends;
+	unsigned int when;
+	enum fr_part part;
+	bool twinned;		/* a primary whose twin runs what it skips */
+	bool on_demand;		/* not attached: run through test_run */
+};
+
+/* A program of the skeleton by name: renaming one breaks the build, not
+ * what attaches. */
+#define ROLE(name, b, w, p, ...)                                            \
+	{ .off = offsetof(struct finrst_bpf, progs.name), .backends = (b), \
+	  .when = (w), .part = (p), __VA_ARGS__ }
+
+static const struct prog_role roles[] = {
+	ROLE(stack_send_reset, B_ALL, W_STACK, FR_PART_STACK),
+	ROLE(tp_set_state, B_ALL, 0, FR_PART_CORE, .twinned = true),
+	ROLE(tp_send_reset_reason, B_ALL, W_REASON, FR_PART_CORE, .twinned = true),
+	ROLE(tp_send_reset, B_ALL, W_NO_REASON, FR_PART_CORE, .twinned = true),
+	ROLE(tp_receive_reset, B_ALL, 0, FR_PART_CORE, .twinned = true),
+	ROLE(tp_destroy_sock, B_ALL, 0, FR_PART_CORE, .twinned = true),
+	ROLE(twin_set_state, B_ALL, 0, FR_PART_CORE),
+	ROLE(twin_send_reset_reason, B_ALL, W_REASON, FR_PART_CORE),
+	ROLE(twin_send_reset, B_ALL, W_NO_REASON, FR_PART_CORE),
+	ROLE(twin_receive_reset, B_ALL, 0, FR_PART_CORE),
+	ROLE(twin_destroy_sock, B_ALL, 0, FR_PART_CORE),
+
+	ROLE(fexit_inet_accept, B_FENTRY, W_OWNERS, FR_PART_CORE),
+	ROLE(fentry_tcp_close, B_FENTRY, 0, FR_PART_CORE),
+	ROLE(fexit_tcp_close, B_FENTRY, 0, FR_PART_CORE),
+	ROLE(fentry_tcp_shutdown, B_FENTRY, 0, FR_PART_CORE),
+	ROLE(fexit_tcp_shutdown, B_FENTRY, 0, FR_PART_CORE),
+	ROLE(fentry_tcp_disconnect, B_FENTRY, 0, FR_PART_CORE),
+	ROLE(fexit_tcp_disconnect, B_FENTRY, 0, FR_PART_CORE),
+	ROLE(fentry_tcp_send_active_reset, B_FENTRY, 0, FR_PART_CORE),
+	ROLE(fexit_tcp_send_active_reset, B_FENTRY, 0, FR_PART_CORE),
+	ROLE(fentry_tcp_v4_send_reset, B_FENTRY, W_NO_REASON, FR_PART_NOSOCK_COMPAT),
+	ROLE(fentry_tcp_v6_send_reset, B_FENTRY, W_NO_REASON, FR_PART_NOSOCK_COMPAT),
+
+	ROLE(kretprobe_inet_csk_accept, B_KPROBE, W_OWNERS, FR_PART_CORE),
+	ROLE(kprobe_tcp_close, B_KPROBE, 0, FR_PART_CORE),
+	ROLE(kretprobe_tcp_close, B_KPROBE, 0, FR_PART_CORE),
+	ROLE(kprobe_tcp_shutdown, B_KPROBE, 0, FR_PART_CORE),
+	ROLE(kretprobe_tcp_shutdown, B_KPROBE, 0, FR_PART_CORE),
+	ROLE(kprobe_tcp_disconnect, B_KPROBE, 0, FR_PART_CORE),
+	ROLE(kretprobe_tcp_disconnect, B_KPROBE, 0, FR_PART_CORE),
+	ROLE(kprobe_tcp_send_active_reset, B_KPROBE, 0, FR_PART_CORE),
+	ROLE(kretprobe_tcp_send_active_reset, B_KPROBE, 0, FR_PART_CORE),
+	ROLE(kprobe_tcp_v4_send_reset, B_KPROBE, W_NO_REASON, FR_PART_NOSOCK_COMPAT),
+	ROLE(kprobe_tcp_v6_send_reset, B_KPROBE, W_NO_REASON, FR_PART_NOSOCK_COMPAT),
+
+	ROLE(tps_shutdown, B_TP, 0, FR_PART_CORE),
+	ROLE(tps_accept, B_TP, W_OWNERS, FR_PART_CORE),
+	ROLE(tps_accept4, B_TP, W_OWNERS, FR_PART_CORE),
+	ROLE(tps_close, B_TP, W_SYNC_CLOSE, FR_PART_CORE),
+	ROLE(tpold_sys_enter, B_TP, W_ASYNC_CLOSE, FR_PART_CORE),
+	ROLE(tp_kfree_skb, B_TP, W_NO_REASON, FR_PART_NOSOCK_COMPAT),
+
+	ROLE(sock_liveness, B_ALL, 0, FR_PART_LIVENESS, .on_demand = true),
+};
+
+#define NR_ROLES (sizeof(roles) / sizeof(roles[0]))
+
+static struct bpf_program *role_prog(const struct finrst_bpf *s,
+				     const struct prog_role *r)
 {
-	struct bpf_program *p;
-	const char *name;
+	return *(struct bpf_program *const *)((const char *)s + r->off);
+}
 
-	bpf_object__for_each_program(p, s->obj) {
-		name = bpf_program__name(p);
-		bool on;
+static const struct prog_role *role_of(const struct finrst_bpf *s,
+				       const char *name)
+{
+	for (size_t i = 0; i < NR_ROLES; i++)
+		if (!strcmp(bpf_program__name(role_prog(s, &roles[i])), name))
+			return &roles[i];
+	return NULL;
+}
 
-		if (!strncmp(name, "fentry_", 7) || !strncmp(name, "fexit_", 6))
-			on = h == FR_HOOKS_FENTRY;
-		else if (!strncmp(name, "kprobe_", 7) ||
-			 !strncmp(name, "kretprobe_", 10))
-			on = h == FR_HOOKS_KPROBE;
-		else if (!strncmp(name, "tps_", 4) ||
-			 !strcmp(name, "tp_kfree_skb"))
-			on = h == FR_HOOKS_TRACEPOINT;
-		else if (!strncmp(name, "tpold_", 6))
-			on = h == FR_HOOKS_TRACEPOINT && !sync_close;
-		else if (!strcmp(name, "tp_send_reset_reason") ||
-			 !strcmp(name, "twin_send_reset_reason"))
-			on = reason;
-		else if (!strcmp(name, "tp_send_reset") ||
-			 !strcmp(name, "twin_send_reset"))
-			on = !reason;
-		else
-			on = true;
-		/* The tracepoint gained its reason argument in 6.10, together
-		 * with RSTs sent without a full socket: before that, these
-		 * programs see those RSTs instead. */
-		if (strstr(name, "_tcp_v4_send_reset") ||
-		    strstr(name, "_tcp_v6_send_reset") ||
-		    !strcmp(name, "tp_kfree_skb"))
-			on = on && !reason;
-		/* accept() only tells a server socket's owner (pid, comm):
-		 * --metrics alone counts without them, unless --pid filters */
-		if (strstr(name, "accept"))
-			on = on && owners;
-		bpf_program__set_autoload(p, on);
-		/* the iterator runs on demand (fr_loader_unaccounted) */
-		if (!strcmp(name, "count_live"))
-			bpf_program__set_autoattach(p, false);
+static unsigned int wanted_conditions(const struct fr_loader *l,
+				      const struct env *env)
+{
+	unsigned int w = l->send_reset_reason ? W_REASON : W_NO_REASON;
+
+	w |= l->close_sync ? W_SYNC_CLOSE : W_ASYNC_CLOSE;
+	/* accept() only tells a server socket's owner (pid, comm):
+	 * --metrics alone counts without them, unless --pid filters */
+	if (fr_records_wanted(env) || env->pid)
+		w |= W_OWNERS;
+	if (env->stack)
+		w |= W_STACK;
+	return w;
+}
+
+/* Does backend h need the program, on this kernel, for these options? */
+static bool role_needed(const struct prog_role *r, enum fr_hooks h,
+			unsigned int w)
+{
+	static const unsigned int pairs[] = { W_REASON | W_NO_REASON,
+					      W_SYNC_CLOSE | W_ASYNC_CLOSE };
+
+	if (!(r->backends & (1u << h)))
+		return false;
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+		if ((r->when & pairs[i]) && !(r->when & w & pairs[i]))
+			return false;
+	return (r->when & (W_OWNERS | W_STACK) & ~w) == 0;
+}
+
+/*
+ * Which program did libbpf fail to load? It says so in one warning,
+ * "prog 'NAME': failed to load: ERR" (bpf_object__load_progs, libbpf
+ * 0.x to 1.x), on the print callback this hook sits in front of.
+ */
+static struct {
+	libbpf_print_fn_t next;
+	char prog[64];
+	int err;
+} capture;
+
+static int capture_print(enum libbpf_print_level level, const char *fmt,
+			 va_list ap)
+{
+	if (level == LIBBPF_WARN && strstr(fmt, "failed to load")) {
+		const char *p, *q;
+		char line[256];
+		va_list aq;
+
+		va_copy(aq, ap);
+		vsnprintf(line, sizeof(line), fmt, aq);
+		va_end(aq);
+		p = strstr(line, "prog '");
+		q = p ? strstr(p, "': failed to load: ") : NULL;
+		if (q && (size_t)(q - p) - 6 < sizeof(capture.prog)) {
+			snprintf(capture.prog, sizeof(capture.prog), "%.*s",
+				 (int)(q - p) - 6, p + 6);
+			capture.err = (int)strtol(q + 19, NULL, 10);
+		}
 	}
+	return capture.next ? capture.next(level, fmt, ap) : 0;
 }
 
-/* The running kernel's version, from uname(2). */
-static bool kernel_at_least(int major, int minor)
+static struct finrst_bpf *open_configured(struct fr_loader *l,
+					  const struct env *env,
+					  enum fr_hooks h, char *err,
+					  size_t errlen)
 {
-	struct utsname u;
-	long ma, mi;
-	char *p;
-
-	/* "6.1.0-26-amd64"; strtol(), as sscanf() cannot report overflow */
-	if (uname(&u) || !isdigit((unsigned char)u.release[0]))
-		return false;
-	errno = 0;
-	ma = strtol(u.release, &p, 10);
-	if (*p != '.' || !isdigit((unsigned char)p[1]))
-		return false;
-	mi = strtol(p + 1, NULL, 10);
-	if (errno)
-		return false;
-	return ma > major || (ma == major && mi >= minor);
-}
-
-static int try_backend(struct fr_loader *l, const struct env *env,
-		       enum fr_hooks h, char *err, size_t errlen)
-{
+	unsigned int w = wanted_conditions(l, env);
+	struct bpf_program *p;
 	struct finrst_bpf *s;
 	int ret;
 
 	s = finrst_bpf__open();
 	if (!s) {
-		ret = -errno;
 		snprintf(err, errlen, "cannot open the BPF object: %s",
-			 strerror(-ret));
-		return ret;
+			 strerror(errno));
+		return NULL;
 	}
-	s->rodata->mode = h == FR_HOOKS_FENTRY ? MODE_FENTRY :
-			  h == FR_HOOKS_KPROBE ? MODE_KPROBE : MODE_TRACEPOINT;
+	s->rodata->mode = h;
 	s->rodata->hz = l->hz;
 	s->rodata->filter_netns = env->netns;
 	s->rodata->filter_pid = env->pid;
@@ -111,6 +203,7 @@ static int try_backend(struct fr_loader *l, const struct env *env,
 	s->rodata->rst_only = env->rst_only;
 	s->rodata->stacks_on = env->stack;
 	s->rodata->filter_cgroup = env->cgroup_id;
+	s->rodata->test_stale_entries = env->test_stale_entries;
 	/* the bound on port label values: --metrics-ports + the first seen */
 	ret = bpf_map__set_max_entries(s->maps.svc_ports,
 				       FR_METRICS_DYN_PORTS +
@@ -129,79 +222,236 @@ static int try_backend(struct fr_loader *l, const struct env *env,
 			 strerror(-ret));
 		goto fail;
 	}
-	choose_programs(s, h, l->send_reset_reason, kernel_at_least(6, 7),
-			fr_records_wanted(env) || env->pid);
+	bpf_object__for_each_program(p, s->obj) {
+		const struct prog_role *r = role_of(s, bpf_program__name(p));
 
-	ret = finrst_bpf__load(s);
-	if (ret) {
-		snprintf(err, errlen, "%s backend: loading failed: %s",
-			 fr_hooks_name(h), strerror(-ret));
-		goto fail;
-	}
-	for (int i = 0; i < env->nr_metrics_ports; i++) {
-		__u16 port = env->metrics_ports[i];
-		__u8 one = 1;
-
-		ret = bpf_map__update_elem(s->maps.svc_ports, &port,
-					   sizeof(port), &one, sizeof(one),
-					   BPF_ANY);
-		if (ret) {
-			snprintf(err, errlen, "--metrics-ports: %s",
-				 strerror(-ret));
+		if (!r) {
+			snprintf(err, errlen, "program '%s' has no role in "
+				 "user/loader.c", bpf_program__name(p));
 			goto fail;
 		}
+		bpf_program__set_autoload(p, role_needed(r, h, w) &&
+			l->parts[r->part].state != FR_PART_REFUSED);
 	}
-	ret = finrst_bpf__attach(s);
-	if (ret) {
-		snprintf(err, errlen, "%s backend: attaching failed: %s",
-			 fr_hooks_name(h), strerror(-ret));
-		goto fail;
-	}
-	/* The exit reconciliation's iterator, linked now: creating the link
-	 * later would need the capabilities finrst drops once running. */
-	{
-		union bpf_iter_link_info linfo;
-		struct bpf_iter_attach_opts opts;
+	return s;
+fail:
+	finrst_bpf__destroy(s);
+	return NULL;
+}
 
-		memset(&linfo, 0, sizeof(linfo));
-		linfo.map.map_fd = bpf_map__fd(s->maps.socks);
-		/* Not LIBBPF_OPTS: libbpf 1.1's compound literal can leave the
-		 * struct's tail padding non-zero, which the attach refuses
-		 * ("non-zero extra bytes"), seen in the -O0 build. */
-		memset(&opts, 0, sizeof(opts));
-		opts.sz = sizeof(opts);
-		opts.link_info = &linfo;
-		opts.link_info_len = sizeof(linfo);
-		l->iter = bpf_program__attach_iter(s->progs.count_live, &opts);
-		if (!l->iter) {
-			ret = -errno;
+static void refuse(struct fr_loader *l, enum fr_part part, const char *prog,
+		   int err, const char *step)
+{
+	struct fr_part_status *st = &l->parts[part];
+
+	st->state = FR_PART_REFUSED;
+	st->err = err;
+	st->step = step;
+	snprintf(st->prog, sizeof(st->prog), "%s", prog);
+}
+
+static void set_fail(struct fr_loader *l, const struct finrst_bpf *s,
+		     const struct prog_role *r)
+{
+	unsigned int b = r ? r->backends : 0;
+
+	l->fail_part = r ? r->part : FR_PART_CORE;
+	l->fail_fentry = b == B_FENTRY;
+	l->fail_kprobe = b == B_KPROBE;
+	snprintf(l->fail_prog, sizeof(l->fail_prog), "%s",
+		 r ? bpf_program__name(role_prog(s, r)) : "");
+}
+
+static void detach_all(struct fr_loader *l)
+{
+	for (int i = 0; i < l->nr_links; i++)
+		bpf_link__destroy(l->links[i]);
+	l->nr_links = 0;
+}
+
+/*
+ * Attach in the roles' order. A program of an optional part that cannot
+ * attach refuses its part (its links go); one of the core fails.
+ */
+static int attach_all(struct fr_loader *l, struct finrst_bpf *s,
+		      enum fr_hooks h, const struct env *env, char *err,
+		      size_t errlen)
+{
+	enum fr_part part_of[FR_MAX_LINKS] = { FR_PART_CORE };
+
+	l->nr_links = 0;
+	for (size_t i = 0; i < NR_ROLES; i++) {
+		const struct prog_role *r = &roles[i];
+		struct bpf_program *p = role_prog(s, r);
+		struct bpf_link *link;
+		int ret, n = 0;
+
+		if (!bpf_program__autoload(p) || r->on_demand ||
+		    l->parts[r->part].state == FR_PART_REFUSED)
+			continue;
+		link = bpf_program__attach(p);
+		if (link && l->nr_links < FR_MAX_LINKS) {
+			part_of[l->nr_links] = r->part;
+			l->links[l->nr_links++] = link;
+			continue;
+		}
+		ret = link ? -E2BIG : -errno;
+		bpf_link__destroy(link);
+		if (r->part == FR_PART_CORE ||
+		    (r->part == FR_PART_STACK && env->stack)) {
+			set_fail(l, s, r);
 			snprintf(err, errlen,
-				 "%s backend: cannot link the socket map "
-				 "iterator: %s",
-				 fr_hooks_name(h), strerror(-ret));
-			goto fail;
+				 "%s backend: cannot attach program '%s' "
+				 "(%s): %s",
+				 fr_hooks_name(h), bpf_program__name(p),
+				 bpf_program__section_name(p), strerror(-ret));
+			detach_all(l);
+			return ret;
 		}
+		refuse(l, r->part, bpf_program__name(p), ret, "attach");
+		/* the part's links so far go */
+		for (int k = 0; k < l->nr_links; k++) {
+			if (part_of[k] == r->part) {
+				bpf_link__destroy(l->links[k]);
+				continue;
+			}
+			part_of[n] = part_of[k];
+			l->links[n++] = l->links[k];
+		}
+		l->nr_links = n;
+	}
+	return 0;
+}
+
+/* Run sock_liveness over up to FR_LIVE_BATCH keys (0 ends a batch). */
+static int liveness_run(struct fr_loader *l, __u64 op, const __u64 *keys,
+			int n)
+{
+	__u64 args[1 + FR_LIVE_BATCH] = { op };
+	struct bpf_test_run_opts opts;
+	int ret;
+
+	for (int i = 0; i < n && i < FR_LIVE_BATCH; i++)
+		args[1 + i] = keys[i];
+	/* Not LIBBPF_OPTS: libbpf 1.1's compound literal can leave a struct's
+	 * tail padding non-zero, which the kernel refuses ("non-zero extra
+	 * bytes"), seen in the -O0 build. */
+	memset(&opts, 0, sizeof(opts));
+	opts.sz = sizeof(opts);
+	opts.ctx_in = args;
+	opts.ctx_size_in = sizeof(args);
+	ret = bpf_prog_test_run_opts(
+		bpf_program__fd(l->skel->progs.sock_liveness), &opts);
+	return ret < 0 ? -errno : 0;
+}
+
+static int try_backend(struct fr_loader *l, const struct env *env,
+		       enum fr_hooks h, char *err, size_t errlen)
+{
+	struct finrst_bpf *s;
+	int ret;
+
+	memset(l->parts, 0, sizeof(l->parts));
+	for (int p = 0; p < FR_PART__MAX; p++)
+		if (env->test_refuse & (1u << p))
+			refuse(l, (enum fr_part)p, "--test-refuse", -EPERM,
+			       NULL);
+	/* An optional part refused at load: load again without it. Each
+	 * round refuses one more part, so this ends. */
+	for (int round = 0;; round++) {
+		const struct prog_role *r;
+
+		s = open_configured(l, env, h, err, errlen);
+		if (!s) {
+			set_fail(l, NULL, NULL);
+			return -EINVAL;
+		}
+		capture.prog[0] = '\0';
+		capture.err = 0;
+		capture.next = libbpf_set_print(capture_print);
+		ret = finrst_bpf__load(s);
+		libbpf_set_print(capture.next);
+		if (!ret)
+			break;
+		r = capture.prog[0] ? role_of(s, capture.prog) : NULL;
+		if (capture.prog[0] && capture.err < 0)
+			ret = capture.err;
+		if (r && r->part != FR_PART_CORE &&
+		    !(r->part == FR_PART_STACK && env->stack) &&
+		    round < FR_PART__MAX) {
+			refuse(l, r->part, capture.prog, ret, "load");
+			finrst_bpf__destroy(s);
+			continue;
+		}
+		set_fail(l, s, r);
+		if (r)
+			snprintf(err, errlen,
+				 "%s backend: the kernel refused program '%s' "
+				 "(%s): %s",
+				 fr_hooks_name(h), capture.prog,
+				 bpf_program__section_name(role_prog(s, r)),
+				 strerror(-ret));
+		else
+			snprintf(err, errlen, "%s backend: loading failed: %s",
+				 fr_hooks_name(h), strerror(-ret));
+		finrst_bpf__destroy(s);
+		return ret;
+	}
+	/* A part no program of which this backend needs is unused, even if
+	 * refused (--test-refuse of a part this kernel does not need). */
+	{
+		unsigned int w = wanted_conditions(l, env);
+		bool needed[FR_PART__MAX] = { false };
+
+		for (size_t i = 0; i < NR_ROLES; i++)
+			if (role_needed(&roles[i], h, w))
+				needed[roles[i].part] = true;
+		for (int p = 0; p < FR_PART__MAX; p++)
+			if (!needed[p])
+				l->parts[p].state = FR_PART_UNUSED;
+			else if (l->parts[p].state != FR_PART_REFUSED)
+				l->parts[p].state = FR_PART_ON;
+	}
+
+	ret = attach_all(l, s, h, env, err, errlen);
+	if (ret) {
+		finrst_bpf__destroy(s);
+		return ret;
+	}
+	/* --stack asked for, and refused before the load (--test-refuse) */
+	if (env->stack && l->parts[FR_PART_STACK].state == FR_PART_REFUSED) {
+		set_fail(l, NULL, NULL);
+		l->fail_part = FR_PART_STACK;
+		snprintf(err, errlen, "%s backend: part stack refused (%s)",
+			 fr_hooks_name(h), l->parts[FR_PART_STACK].prog);
+		detach_all(l);
+		finrst_bpf__destroy(s);
+		return l->parts[FR_PART_STACK].err;
 	}
 	l->skel = s;
 	l->hooks = h;
+	/* Loaded is not enough: the reconciliation runs the program through
+	 * BPF_PROG_TEST_RUN, which a kernel may refuse on its own. */
+	if (l->parts[FR_PART_LIVENESS].state == FR_PART_ON) {
+		ret = liveness_run(l, FR_LIVE_COUNT, NULL, 0);
+		if (ret)
+			refuse(l, FR_PART_LIVENESS, "sock_liveness", ret,
+			       "test run");
+	}
 	return 0;
-fail:
-	finrst_bpf__destroy(s);
-	return ret ? ret : -EINVAL;
 }
 
 int fr_loader_start(struct fr_loader *l, const struct env *env,
-		    bool send_reset_reason, char *err, size_t errlen)
+		    char *err, size_t errlen)
 {
 	static const enum fr_hooks order[] = {
 		FR_HOOKS_FENTRY, FR_HOOKS_KPROBE, FR_HOOKS_TRACEPOINT,
 	};
-	char why[3][256];
+	char why[3][320];
 	int ret = -ENOENT;
 
 	l->skel = NULL;
-	l->iter = NULL;
-	l->send_reset_reason = send_reset_reason;
+	l->nr_links = 0;
 	if (env->hooks != FR_HOOKS_AUTO)
 		return try_backend(l, env, env->hooks, err, errlen);
 
@@ -213,6 +463,11 @@ int fr_loader_start(struct fr_loader *l, const struct env *env,
 					fprintf(stderr, "finrst: %s\n", why[j]);
 			return 0;
 		}
+		/* --stack refused: no other backend has other stacks */
+		if (l->fail_part == FR_PART_STACK) {
+			snprintf(err, errlen, "%s", why[i]);
+			return ret;
+		}
 	}
 	snprintf(err, errlen, "no usable hook backend (%s; %s; %s)", why[0],
 		 why[1], why[2]);
@@ -221,8 +476,7 @@ int fr_loader_start(struct fr_loader *l, const struct env *env,
 
 void fr_loader_stop(struct fr_loader *l)
 {
-	bpf_link__destroy(l->iter);
-	l->iter = NULL;
+	detach_all(l);
 	finrst_bpf__destroy(l->skel);
 	l->skel = NULL;
 }
@@ -251,31 +505,97 @@ unsigned long long fr_loader_counter(struct fr_loader *l, unsigned int idx)
 	return l->skel ? fr_loader_percpu_sum(l->skel->maps.counters, idx) : 0;
 }
 
+unsigned long long fr_loader_lost(struct fr_loader *l)
+{
+	return fr_loader_counter(l, FR_CNT_LOST) +
+	       fr_loader_counter(l, FR_CNT_NO_STORAGE) +
+	       fr_loader_counter(l, FR_CNT_SWEPT_UNENDED);
+}
+
+/*
+ * Pass every key of `socks` to sock_liveness with @op. The keys come in
+ * chunks from BPF_MAP_LOOKUP_BATCH (5.6), whose cursor is a hash bucket:
+ * unlike get_next_key, entries deleted meanwhile cannot restart the walk.
+ */
+#define WALK_CHUNK 256
+
+static int liveness_walk(struct fr_loader *l, __u64 op)
+{
+	int mfd = bpf_map__fd(l->skel->maps.socks);
+	size_t vsize = bpf_map__value_size(l->skel->maps.socks);
+	__u32 chunk = WALK_CHUNK;
+	__u64 *keys = NULL, cursor = 0;
+	void *vals = NULL;
+	bool first = true;
+	int ret = 0;
+
+	if (l->parts[FR_PART_LIVENESS].state != FR_PART_ON)
+		return -EOPNOTSUPP;
+	for (;;) {
+		struct bpf_map_batch_opts opts;
+		__u32 n = chunk;
+		int err;
+
+		if (!keys) {
+			keys = calloc(chunk, sizeof(*keys));
+			vals = calloc(chunk, vsize);
+			if (!keys || !vals) {
+				ret = -ENOMEM;
+				break;
+			}
+		}
+		memset(&opts, 0, sizeof(opts));	/* see liveness_run */
+		opts.sz = sizeof(opts);
+		err = bpf_map_lookup_batch(mfd, first ? NULL : &cursor, &cursor,
+					   keys, vals, &n, &opts);
+		err = err ? -errno : 0;
+		if (err == -ENOSPC && n == 0 && chunk < FR_MAX_SOCKS) {
+			/* a bucket holds more than a chunk: a bigger one */
+			chunk *= 4;
+			free(keys);
+			free(vals);
+			keys = NULL;
+			vals = NULL;
+			continue;
+		}
+		if (err && err != -ENOENT) {
+			ret = err;
+			break;
+		}
+		for (__u32 i = 0; i < n && !ret; i += FR_LIVE_BATCH)
+			ret = liveness_run(l, op, keys + i,
+					   (int)(n - i < FR_LIVE_BATCH ?
+							 n - i :
+							 FR_LIVE_BATCH));
+		if (ret || err == -ENOENT)
+			break;
+		first = false;
+	}
+	free(keys);
+	free(vals);
+	return ret;
+}
+
 int fr_loader_unaccounted(struct fr_loader *l, bool verbose,
 			  unsigned long long *lost)
 {
 	unsigned long long tracked, ended, marked, live;
 	struct timespec settle = { 0, 10000000 };	/* 10 ms */
-	char buf[64];
-	ssize_t n;
-	int fd;
+	int ret;
 
 	*lost = 0;
-	if (!l->skel || !l->iter)
+	if (!l->skel)
 		return -ENOENT;
+	if (l->parts[FR_PART_LIVENESS].state != FR_PART_ON)
+		return -EOPNOTSUPP;
 	/* No new records from here on; let programs already past the check
 	 * finish (they run in microseconds). */
 	__atomic_store_n(&l->skel->bss->tracking_off, 1, __ATOMIC_SEQ_CST);
 	nanosleep(&settle, NULL);
 
-	fd = bpf_iter_create(bpf_link__fd(l->iter));
-	if (fd < 0)
-		return -errno;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		;
-	close(fd);
-	if (n < 0)
-		return -errno;
+	ret = liveness_walk(l, FR_LIVE_COUNT);
+	if (ret)
+		return ret;
 	live = __atomic_load_n(&l->skel->bss->live_unended, __ATOMIC_SEQ_CST);
 	/* Marked records finish on both counters: read that one first. */
 	marked = fr_loader_counter(l, FR_CNT_MARKED_ENDED);
@@ -286,37 +606,44 @@ int fr_loader_unaccounted(struct fr_loader *l, bool verbose,
 				"finished=%llu (after the count: %llu) "
 				"live=%llu\n", tracked, ended, marked, live);
 	ended -= marked;
+	/* the swept ones are counted already (fr_loader_lost) */
+	ended += fr_loader_counter(l, FR_CNT_SWEPT_UNENDED);
 	if (tracked > ended + live)
 		*lost = tracked - ended - live;
 	return 0;
 }
 
+long fr_loader_sweep(struct fr_loader *l)
+{
+	unsigned long long before;
+	int ret;
+
+	if (!l->skel)
+		return -ENOENT;
+	before = fr_loader_counter(l, FR_CNT_SWEPT);
+	ret = liveness_walk(l, FR_LIVE_SWEEP);
+	if (ret)
+		return ret;
+	return (long)(fr_loader_counter(l, FR_CNT_SWEPT) - before);
+}
+
 unsigned long long fr_loader_missed(struct fr_loader *l)
 {
-	struct bpf_program *p;
 	unsigned long long sum = 0;
 
 	if (!l->skel)
 		return 0;
-	bpf_object__for_each_program(p, l->skel->obj) {
-		const char *name = bpf_program__name(p);
+	for (size_t i = 0; i < NR_ROLES; i++) {
+		struct bpf_program *p = role_prog(l->skel, &roles[i]);
 		struct bpf_prog_info info;
 		__u32 len = sizeof(info);
-		bool twinned = false;
 		int fd = bpf_program__fd(p);
 
 		/* A primary with a twin: the twin runs what it skips. The
 		 * twin's own skips bound the events both skipped (nested two
 		 * deep, seen a few times per 100,000 connections at full
 		 * churn), so they count, though most of them lost nothing. */
-		if (!strncmp(name, "tp_", 3)) {
-			char twin[64];
-
-			snprintf(twin, sizeof(twin), "twin_%s", name + 3);
-			twinned = bpf_object__find_program_by_name(l->skel->obj,
-								   twin);
-		}
-		if (twinned || fd < 0)
+		if (roles[i].twinned || roles[i].on_demand || fd < 0)
 			continue;
 		memset(&info, 0, sizeof(info));
 		if (!bpf_obj_get_info_by_fd(fd, &info, &len))

@@ -231,9 +231,7 @@ int fr_metrics_render(struct fr_loader *l, struct fr_text *t)
 	       "metrics table full).\n"
 	       "# TYPE finrst_events_lost_total counter\n"
 	       "finrst_events_lost_total %llu\n",
-	    fr_loader_counter(l, FR_CNT_LOST) +
-		    fr_loader_counter(l, FR_CNT_NO_STORAGE) +
-		    fr_loader_counter(l, FR_CNT_METRICS_FULL));
+	    fr_loader_lost(l) + fr_loader_counter(l, FR_CNT_METRICS_FULL));
 	put(t, "# HELP finrst_build_info The running finrst: version and the "
 	       "hook backend that attached.\n"
 	       "# TYPE finrst_build_info gauge\n"

@@ -223,3 +223,30 @@ bool fr_tracefs_problem(char *buf, size_t len)
 			 path, strerror(errno));
 	return true;
 }
+
+bool fr_close_is_sync(const struct btf *btf)
+{
+	/* 6.7, commit 021a160abf62 ("fs: use __fput_sync in close(2)"):
+	 * close(2) releases the file before it returns, and that commit
+	 * split filp_flush() out of filp_close() for it. The function is
+	 * in BTF exactly on kernels with the change, backports included. */
+	return btf && btf__find_by_name_kind(btf, "filp_flush",
+					     BTF_KIND_FUNC) > 0;
+}
+
+bool fr_kprobes_available(void)
+{
+	/* libbpf attaches kprobes through the kprobe PMU (4.17+), or the
+	 * legacy kprobe_events file: with CONFIG_KPROBES off neither is
+	 * there. */
+	static const char *const paths[] = {
+		"/sys/bus/event_source/devices/kprobe/type",
+		"/sys/kernel/tracing/kprobe_events",
+		"/sys/kernel/debug/tracing/kprobe_events",
+	};
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (!access(paths[i], F_OK))
+			return true;
+	return false;
+}

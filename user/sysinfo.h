@@ -30,4 +30,10 @@ bool fr_tracefs_problem(char *buf, size_t len);
 /* Does tracepoint tcp:tcp_send_reset carry enum sk_rst_reason (>= 6.10)? */
 bool fr_send_reset_has_reason(const struct btf *vmlinux);
 
+/* Does close(2) release the file before it returns (6.7, filp_flush)? */
+bool fr_close_is_sync(const struct btf *vmlinux);
+
+/* Can this kernel attach kprobes at all (CONFIG_KPROBES)? */
+bool fr_kprobes_available(void);
+
 #endif
