@@ -65,6 +65,7 @@ struct run {
 	int family;		/* of the last end: the outsider's */
 	char cg_top[512], cg_in[600];	/* --cgroup */
 	unsigned long long cg_id;	/* cgroup_id of cg_in */
+	bool nosock_refused;	/* --refuse nosock-compat, and finrst did */
 };
 
 static struct run *cur;
@@ -294,6 +295,10 @@ struct run *run_begin(const char *name, unsigned long long netns,
 			extra[n++] = "--cgroup";
 			extra[n++] = r->cg_top;
 		}
+		if (modes.refuse) {
+			extra[n++] = "--test-refuse";
+			extra[n++] = modes.refuse;
+		}
 		extra[n] = NULL;
 		r->f = finrst_start(finrst, hooks, netns, extra, &skip);
 		if (!r->f) {
@@ -374,6 +379,42 @@ static void wait_records(struct run *r)
 		     RECORD_TIMEOUT_MS);
 }
 
+/*
+ * --refuse PART: finrst says the part was refused, in one line with what is
+ * lost, or that this kernel does not use it. The reconciliation is used by
+ * every backend on every kernel: it must be refused.
+ */
+static void check_refused(struct run *r, const char *err)
+{
+	char refused[96], unused[96];
+	const char *line;
+
+	snprintf(refused, sizeof(refused), "finrst: optional part %s refused ",
+		 modes.refuse);
+	snprintf(unused, sizeof(unused),
+		 "finrst: --test-refuse %s: this part is not used here",
+		 modes.refuse);
+	line = strstr(err, refused);
+	if (line) {
+		const char *eol = strchr(line, '\n');
+
+		/* "... refused (--test-refuse): WHAT IS LOST" */
+		if (!eol || !memchr(line, ':', (size_t)(eol - line)) ||
+		    eol - line < (ptrdiff_t)strlen(refused) + 20)
+			fail(r, "finrst",
+			     "--test-refuse %s: the refused line does not say what is lost",
+			     modes.refuse);
+		r->nosock_refused = !strcmp(modes.refuse, "nosock-compat");
+	} else if (!strstr(err, unused) ||
+		   !strcmp(modes.refuse, "reconciliation")) {
+		fail(r, "finrst",
+		     "--test-refuse %s: expected \"%s...\" on stderr%s%s",
+		     modes.refuse, refused,
+		     strcmp(modes.refuse, "reconciliation") ? " or " : "",
+		     strcmp(modes.refuse, "reconciliation") ? unused : "");
+	}
+}
+
 static void check_exit(struct run *r, int status)
 {
 	const char *err = finrst_stderr(r->f);
@@ -397,6 +438,8 @@ static void check_exit(struct run *r, int status)
 	if (finrst_bad_lines(r->f))
 		fail(r, "finrst", "%zu stdout lines were not JSON objects",
 		     finrst_bad_lines(r->f));
+	if (modes.refuse)
+		check_refused(r, err);
 }
 
 static bool str_in(const char *s, const char *const *set)
@@ -800,13 +843,20 @@ static void check_records(struct run *r)
 		check_want(r, x->what, finrst_record(r->f, x->rec), &x->e,
 			   &x->w);
 		check_modes(r, x->what, finrst_record(r->f, x->rec));
-		if (signature_out)
+		if (signature_out && !modes.refuse)
 			write_signature(signature_out, r->name, x->e.label,
 					finrst_record(r->f, x->rec), &x->w);
 	}
 	for (size_t i = 0; i < r->nrsts; i++) {
 		struct exp_rst *x = &r->rsts[i];
 
+		if (r->nosock_refused) {
+			if (x->hits)
+				fail(r, x->what,
+				     "nosock-compat refused: expected no {\"event\":\"rst\"} record, actual %d",
+				     x->hits);
+			continue;
+		}
 		if (x->hits != 1)
 			fail(r, x->what,
 			     "expected exactly one {\"event\":\"rst\"} record, actual %d",
@@ -827,7 +877,7 @@ static void check_records(struct run *r)
 				     "field cause: expected \"no_socket\", actual \"%s\"",
 				     cause ?: "(none)");
 			want_reason(r, x->what, rec, "NO_SOCKET");
-			if (signature_out)
+			if (signature_out && !modes.refuse)
 				write_signature(signature_out, r->name,
 						"no-socket-rst", rec, NULL);
 		}
@@ -882,6 +932,9 @@ static void check_totals(struct run *r, int *ss_ports, int ss_n)
 	note("finrst: %lld teardown records (%zu socket ends made), %lld RSTs sent, "
 	     "%lld unread_data, %d time_wait",
 	     teardowns, r->nends, rst_sent, unread, ntw);
+	/* nosock-compat refused: the RSTs for no socket go unreported */
+	if (r->nosock_refused)
+		rst_sent += (long long)r->nrsts;
 	if (rst_sent != r->after.out_rsts - r->before.out_rsts)
 		fail(r, "totals",
 		     "RSTs sent: finrst counted %lld (rst_sent teardowns + sent rst records), kernel TcpOutRsts delta %lld",

@@ -138,9 +138,16 @@ extern bool verbose;
  *   summary:  the final "summary" object counts exactly the records;
  *   cgroup:   finrst filters on a cgroup holding the pair's workers, and
  *             a teardown made from outside it must give no record.
+ *   refuse:   finrst runs with --test-refuse PART (an optional part taken
+ *             as refused by the kernel): it must say so on stderr (or that
+ *             the part is not used here), and the records must stay
+ *             exact, but for what that part gives: with nosock-compat
+ *             refused, no {"event":"rst"} record may come. No signature
+ *             (--signature): what a refused part costs differs by kernel.
  */
 struct modes {
 	bool stack, rst_only, summary, cgroup;
+	const char *refuse;	/* the part, or NULL */
 };
 extern struct modes modes;
 
