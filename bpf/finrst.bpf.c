@@ -1854,7 +1854,8 @@ int tps_accept4(struct fr_sys_exit *ctx)
 	return 0;
 }
 
-/* >= 6.7 close(2) runs __fput_sync(): tcp_close has returned here. */
+/* close(2) runs __fput_sync() since commit 021a160abf62 (Aug 2023; the
+ * loader probes it in BTF, fr_close_is_sync): tcp_close has returned here. */
 SEC("tracepoint/syscalls/sys_exit_close")
 int tps_close(struct fr_sys_exit *ctx)
 {
@@ -1863,9 +1864,10 @@ int tps_close(struct fr_sys_exit *ctx)
 	return 0;
 }
 
-/* < 6.7 close(2) leaves fput to task_work after the syscall's exit, so the
- * end of a lingering close shows only at the thread's next syscall. The
- * loader attaches this on those kernels only: it runs for every syscall. */
+/* Before it, close(2) left fput to task_work after the syscall's exit, so
+ * the end of a lingering close shows only at the thread's next syscall.
+ * The loader attaches this on those kernels only: it runs for every
+ * syscall. */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(tpold_sys_enter, struct pt_regs *regs, long id)
 {

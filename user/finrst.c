@@ -180,10 +180,18 @@ static void check_requirements(void)
 
 /* One line per optional part the kernel refused: what it said and what
  * is lost; with -v, every part and its state. */
-static void report_parts(const struct fr_loader *l, bool all)
+static void report_parts(const struct fr_loader *l, const struct env *env)
 {
 	for (int p = 0; p < FR_PART__MAX; p++) {
 		const struct fr_part_status *st = &l->parts[p];
+
+		/* an option is never ignored silently, test ones included */
+		if (st->state == FR_PART_UNUSED &&
+		    env->test_refuse & (1u << p))
+			fprintf(stderr, "finrst: --test-refuse %s: this part "
+					"is not used here (not asked for, or "
+					"not needed by this kernel)\n",
+				fr_part_name((enum fr_part)p));
 
 		if (st->state == FR_PART_REFUSED && st->step)
 			fprintf(stderr, "finrst: optional part %s refused by "
@@ -197,7 +205,7 @@ static void report_parts(const struct fr_loader *l, bool all)
 					"(%s): %s\n",
 				fr_part_name((enum fr_part)p), st->prog,
 				fr_part_loss((enum fr_part)p));
-		else if (all)
+		else if (env->verbose)
 			fprintf(stderr, "finrst: part %s: %s\n",
 				fr_part_name((enum fr_part)p),
 				st->state == FR_PART_ON ? "on" :
@@ -300,7 +308,7 @@ int main(int argc, char **argv)
 			       "(CONFIG_KPROBES); try --hooks=auto", err);
 		die(1, "%s", err);
 	}
-	report_parts(&l, env.verbose);
+	report_parts(&l, &env);
 
 	/* Loading parsed the kernel's BTF (megabytes): hand the freed heap
 	 * back, so the resident size is what the drain loop needs. */
