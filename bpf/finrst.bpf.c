@@ -886,7 +886,7 @@ static __always_inline void on_close_state(struct sock *sk,
 	}
 	if (r->flags & FR_F_RST_SENT) {
 		/* A timer's RST came first (keepalive, FIN_WAIT2, memory):
-		 * handle_sock_rst() has set rst_why. */
+		 * handle_sock_rst() has set rst_cause. */
 		emit(sk, s, now);
 		return;
 	}
@@ -903,21 +903,21 @@ static __always_inline void on_close_state(struct sock *sk,
 		note_close(sk, tp, s, old, FR_TCP_CLOSE, exiting);
 		s->local_rst = 1;
 		if (child) {
-			r->rst_why = FR_RST_LISTENER;
+			r->rst_cause = FR_CAUSE_LISTENER_CLOSED;
 		} else if (r->unread_bytes) {
-			r->rst_why = FR_RST_UNREAD;
+			r->rst_cause = FR_CAUSE_UNREAD_DATA;
 		} else if (sk_flag(sk, SOCK_LINGER) && !sk->sk_lingertime) {
-			r->rst_why = FR_RST_LINGER0;
+			r->rst_cause = FR_CAUSE_LINGER_ZERO;
 		} else if (old == FR_TCP_FIN_WAIT2 && sk_flag(sk, SOCK_DEAD) &&
 			   tp->linger2 < 0) {
-			r->rst_why = FR_RST_LINGER2;
+			r->rst_cause = FR_CAUSE_LINGER2;
 		} else if (old == FR_TCP_ESTABLISHED ||
 			   old == FR_TCP_CLOSE_WAIT || old == FR_TCP_SYN_RECV) {
-			r->rst_why = FR_RST_MEMORY;	/* tcp_check_oom() */
+			r->rst_cause = FR_CAUSE_MEMORY;	/* tcp_check_oom() */
 		}
 	} else if (kind == CALL_DISCONNECT) {
 		/* connect(AF_UNSPEC) -> tcp_disconnect(); not a close */
-		r->rst_why = FR_RST_DISCONNECT;
+		r->rst_cause = FR_CAUSE_DISCONNECT;
 		s->local_rst = 1;
 		r->unread_bytes = unread_bytes(sk, tp);
 		set_task(r);
@@ -926,10 +926,10 @@ static __always_inline void on_close_state(struct sock *sk,
 		   old == FR_TCP_SYN_RECV) {
 		/* Only an abort leaves these states for CLOSE without a RST
 		 * received or an error (tcp_abort, netns teardown, ...). */
-		r->rst_why = FR_RST_OTHER;
+		r->rst_cause = FR_CAUSE_RST_OTHER;
 	}
 
-	if (r->rst_why != FR_RST_NONE) {
+	if (r->rst_cause != FR_CAUSE_NONE) {
 		set_first(r, FR_INIT_LOCAL);
 		s->pending = 1;
 		return;
@@ -1037,15 +1037,15 @@ static __always_inline int handle_set_state(struct sock *sk, int old, int new)
 }
 
 /* Why did a timer send this RST on a live socket? */
-static __always_inline __u8 timer_rst_why(struct sock *sk, int state)
+static __always_inline __u8 timer_rst_cause(struct sock *sk, int state)
 {
 	if (state == FR_TCP_FIN_WAIT2 && sk_flag(sk, SOCK_DEAD))
-		return FR_RST_LINGER2;	/* tcp_keepalive_timer, FIN_WAIT2 */
+		return FR_CAUSE_LINGER2;	/* tcp_keepalive_timer, FIN_WAIT2 */
 	if (sk_flag(sk, SOCK_DEAD))
-		return FR_RST_MEMORY;	/* tcp_out_of_resources: orphans only */
+		return FR_CAUSE_MEMORY;	/* tcp_out_of_resources: orphans only */
 	if (sk_flag(sk, SOCK_KEEPOPEN))
-		return FR_RST_KEEPALIVE; /* tcp_keepalive_timer: probes out */
-	return FR_RST_OTHER;
+		return FR_CAUSE_KEEPALIVE_TIMEOUT; /* tcp_keepalive_timer: probes out */
+	return FR_CAUSE_RST_OTHER;
 }
 
 /*
@@ -1138,11 +1138,11 @@ static __always_inline void handle_sock_rst(struct sock *sk, bool active,
 	if (state != FR_TCP_CLOSE) {
 		/* Timers reset first and close after (tcp_keepalive_timer,
 		 * tcp_out_of_resources): the CLOSE transition ends it. */
-		s->rec.rst_why = timer_rst_why(sk, state);
+		s->rec.rst_cause = timer_rst_cause(sk, state);
 		set_first(&s->rec, FR_INIT_KERNEL);
 		return;
 	}
-	s->rec.rst_why = FR_RST_OTHER;
+	s->rec.rst_cause = FR_CAUSE_RST_OTHER;
 	set_first(&s->rec, FR_INIT_LOCAL);
 	emit(sk, s, bpf_ktime_get_ns());
 }

@@ -53,33 +53,141 @@ enum fr_rec_type {
 	FR_REC_RST = 2,
 };
 
+/*
+ * The outcomes (SPEC §2): X(ENUM, "name").
+ */
+#define FR_OUTCOMES(X)						\
+	X(FIN, "fin")						\
+	X(RST_SENT, "rst_sent")					\
+	X(RST_RECEIVED, "rst_received")				\
+	X(TIMEOUT, "timeout")					\
+	X(REFUSED, "refused")
+
+#define FR_OUTCOME_ENUM(e, name) FR_OUT_##e,
 enum fr_outcome {
-	FR_OUT_FIN,
-	FR_OUT_RST_SENT,
-	FR_OUT_RST_RECEIVED,
-	FR_OUT_TIMEOUT,
-	FR_OUT_REFUSED,
+	FR_OUTCOMES(FR_OUTCOME_ENUM)
 	FR_OUT__MAX,
 };
 
+/*
+ * The teardown taxonomy (SPEC §2), one row per cause:
+ *	X(ENUM, "name", OUTCOME, "what happened", "what to do")
+ * It makes enum fr_cause, each cause's outcome (fr_cause_outcome()), and
+ * userspace's names and explanations (user/format.c). The two texts are
+ * templates: {name} takes a value of the record (user/format.c,
+ * fr_expand_var()); any other brace is literal, as in SO_LINGER {on, 0}.
+ * A new cause is one row here, plus the rule that decides it: in
+ * fr_classify() below, or, for a RST this host sends, where the BPF side
+ * sees it sent (rst_cause).
+ */
+#define FR_CAUSES(X)							\
+	X(CLOSE, "close", FIN,						\
+	  "{Who} called close() (state {state}) and sent the first FIN; "	\
+	  "the connection closed cleanly.",				\
+	  "Normal active close; nothing to do.")			\
+	X(SHUTDOWN, "shutdown", FIN,					\
+	  "{Who} called {shut} (state {state}) and sent the first FIN "	\
+	  "(half-close); the connection then closed cleanly.",		\
+	  "Normal; note that shutdown() acts on every process sharing "	\
+	  "the socket.")						\
+	X(PEER_CLOSE, "peer_close", FIN,				\
+	  "The peer sent the first FIN and {who} closed after it "	\
+	  "(state {state}); the connection closed cleanly.",		\
+	  "Normal passive close; nothing to do.")			\
+	X(SIMULTANEOUS_CLOSE, "simultaneous_close", FIN,		\
+	  "Both ends sent FIN at the same time (simultaneous close, "	\
+	  "FIN_WAIT1 -> CLOSING); {who} closed this side.",		\
+	  "Harmless; both ends go through TIME_WAIT.")			\
+	/* __tcp_close(): data_was_unread -> RST, TCPAbortOnClose */	\
+	X(UNREAD_DATA, "unread_data", RST_SENT,				\
+	  "{Who} closed the socket with {unread} unread bytes; the "	\
+	  "kernel discarded them and sent RST (RFC 2525 §2.17).",	\
+	  "Read to EOF, or shutdown(SHUT_WR) and drain, before close().") \
+	/* __tcp_close(): SOCK_LINGER && !sk_lingertime -> tcp_disconnect() */ \
+	X(LINGER_ZERO, "linger_zero", RST_SENT,				\
+	  "{Who} closed with SO_LINGER {on, 0}: the kernel sent RST "	\
+	  "instead of FIN and skipped TIME_WAIT; the peer sees "	\
+	  "\"connection reset\".",					\
+	  "Drop SO_LINGER {on, 0} unless an abortive close is wanted; to " \
+	  "avoid TIME_WAIT, let the client close first or reuse "	\
+	  "connections.")						\
+	/* inet_stream_connect(AF_UNSPEC) -> tcp_disconnect() */	\
+	X(DISCONNECT, "disconnect", RST_SENT,				\
+	  "{Who} called connect(AF_UNSPEC) on the connected socket "	\
+	  "(state {state}): tcp_disconnect() sent RST and the peer sees " \
+	  "\"connection reset\".",					\
+	  "For an orderly end use shutdown(SHUT_WR) and close() instead.") \
+	/* inet_csk_listen_stop() -> inet_child_forget() -> tcp_disconnect() */ \
+	X(LISTENER_CLOSED, "listener_closed", RST_SENT,			\
+	  "The connection was established but never accepted: {who} "	\
+	  "closed its listening socket and the kernel reset it.",	\
+	  "On restarts, drain the accept queue before closing a "	\
+	  "listener, or hand the listener over (SO_REUSEPORT, socket "	\
+	  "activation).")						\
+	/* tcp_close() in FIN_WAIT2 with linger2 < 0; tcp_keepalive_timer() */ \
+	X(LINGER2, "linger2", RST_SENT,					\
+	  "{Who} closed the connection but the peer never sent its FIN: " \
+	  "with TCP_LINGER2 < 0, or once the FIN_WAIT2 timeout ran out, " \
+	  "the kernel reset it (TCPAbortOnLinger).",			\
+	  "Find out why the peer does not close its side; leave "	\
+	  "TCP_LINGER2 at its default (net.ipv4.tcp_fin_timeout).")	\
+	/* tcp_out_of_resources(), tcp_check_oom() */			\
+	X(MEMORY, "memory", RST_SENT,					\
+	  "The kernel reset the connection for lack of memory or because " \
+	  "there were too many orphaned sockets (TCPAbortOnMemory); "	\
+	  "{who} owned it last (state {state}).",			\
+	  "Check net.ipv4.tcp_mem and net.ipv4.tcp_max_orphans against " \
+	  "the load, and why peers are slow to acknowledge.")		\
+	/* tcp_keepalive_timer(): probes_out >= keepalive_probes -> RST */ \
+	X(KEEPALIVE_TIMEOUT, "keepalive_timeout", RST_SENT,		\
+	  "TCP keepalive probes went unanswered, so the kernel reset the " \
+	  "connection; {who} got ETIMEDOUT.",				\
+	  "The peer or a middlebox (NAT, firewall) dropped the "	\
+	  "connection silently; check the path, or tune TCP_KEEPIDLE, "	\
+	  "TCP_KEEPINTVL and TCP_KEEPCNT.")				\
+	X(RST_OTHER, "rst_other", RST_SENT,				\
+	  "The kernel sent RST on this connection (state {state}) for a " \
+	  "reason finrst does not classify; the peer sees "		\
+	  "\"connection reset\".",					\
+	  "See kernel_reason, and the TCPAbort* counters of nstat -az.") \
+	X(PEER_RESET, "peer_reset", RST_RECEIVED,			\
+	  "The peer reset the connection (state {state}); {who} got "	\
+	  "ECONNRESET.",						\
+	  "Look at the peer: it closed with unread data or SO_LINGER "	\
+	  "{on, 0}, crashed or restarted, or a middlebox reset the "	\
+	  "connection.")						\
+	/* tcp_write_timeout(): tcp_retries2 / tcp_syn_retries / user timeout */ \
+	X(RETRANSMIT_TIMEOUT, "retransmit_timeout", TIMEOUT,		\
+	  "Retransmissions or SYN retries went unanswered (or "		\
+	  "TCP_USER_TIMEOUT ran out) in state {state}; the kernel gave " \
+	  "up without sending RST and {who} got ETIMEDOUT.",		\
+	  "The peer is unreachable or the path drops packets; check "	\
+	  "routing, firewalls and the peer's health.")			\
+	X(CONNECTION_REFUSED, "connection_refused", REFUSED,		\
+	  "{Who} tried to connect to {remote} and the peer answered the " \
+	  "SYN with RST; connect() failed with ECONNREFUSED.",		\
+	  "Nothing listens on that port there, or a firewall rejects it; " \
+	  "check that the service is up and reachable.")
+
+#define FR_CAUSE_ENUM(e, name, out, what, todo) FR_CAUSE_##e,
 enum fr_cause {
-	FR_CAUSE_CLOSE,
-	FR_CAUSE_SHUTDOWN,
-	FR_CAUSE_PEER_CLOSE,
-	FR_CAUSE_SIMULTANEOUS_CLOSE,
-	FR_CAUSE_UNREAD_DATA,
-	FR_CAUSE_LINGER_ZERO,
-	FR_CAUSE_DISCONNECT,
-	FR_CAUSE_LISTENER_CLOSED,
-	FR_CAUSE_LINGER2,
-	FR_CAUSE_MEMORY,
-	FR_CAUSE_KEEPALIVE_TIMEOUT,
-	FR_CAUSE_RST_OTHER,
-	FR_CAUSE_PEER_RESET,
-	FR_CAUSE_RETRANSMIT_TIMEOUT,
-	FR_CAUSE_CONNECTION_REFUSED,
+	FR_CAUSE_NONE,		/* not decided yet (internal, no SPEC name) */
+	FR_CAUSES(FR_CAUSE_ENUM)
 	FR_CAUSE__MAX,
 };
+
+#define FR_CAUSE_OUTCOME_CASE(e, name, out, what, todo)		\
+	case FR_CAUSE_##e:					\
+		return FR_OUT_##out;
+
+/* The outcome a cause comes with (the table above). */
+FR_INLINE __u8 fr_cause_outcome(__u8 cause)
+{
+	switch (cause) {
+	FR_CAUSES(FR_CAUSE_OUTCOME_CASE)
+	}
+	return FR_OUT_FIN;
+}
 
 /* Who sent the first FIN or RST. */
 enum fr_initiator {
@@ -96,19 +204,6 @@ enum fr_role {
 	FR_ROLE_CLIENT,
 	FR_ROLE_SERVER,
 	FR_ROLE__MAX,
-};
-
-/* Why a RST left this socket: decided where it was sent. */
-enum fr_rst_why {
-	FR_RST_NONE,
-	FR_RST_UNREAD,		/* __tcp_close: data_was_unread */
-	FR_RST_LINGER0,		/* __tcp_close: SOCK_LINGER && !sk_lingertime */
-	FR_RST_DISCONNECT,	/* tcp_disconnect outside close: connect(AF_UNSPEC) */
-	FR_RST_LISTENER,	/* inet_csk_listen_stop -> inet_child_forget */
-	FR_RST_LINGER2,		/* TCP_LINGER2 < 0, or the FIN_WAIT2 timer */
-	FR_RST_MEMORY,		/* tcp_out_of_resources / tcp_check_oom */
-	FR_RST_KEEPALIVE,	/* tcp_keepalive_timer: probes unanswered */
-	FR_RST_OTHER,
 };
 
 /* shutdown() bits, as the record's "shutdown" field. */
@@ -134,6 +229,7 @@ enum fr_rst_why {
 #define FR_F_FIN_ACKED		(1u << 15)
 #define FR_F_TIMED_OUT		(1u << 16) /* died with ETIMEDOUT */
 #define FR_F_STACK		(1u << 17) /* a struct fr_stack follows */
+#define FR_F_NO_EXCHANGE	(1u << 18) /* closed before any FIN or RST */
 
 /* Per-CPU counters (map "counters"), read by userspace at exit and for
  * --metrics. */
@@ -225,7 +321,8 @@ struct fr_record {
 	__u8 state;		/* TCP state at the local call, or at the end */
 	__u8 end_from;		/* state the socket left when it ended */
 	__u8 shutdown;		/* FR_SHUT_* */
-	__u8 rst_why;		/* enum fr_rst_why */
+	__u8 rst_cause;		/* enum fr_cause of a RST sent, decided where
+				 * it was sent; FR_CAUSE_NONE otherwise */
 	__u8 err;		/* sk_err when it ended */
 	__u8 pad[3];
 	char comm[FR_COMM_LEN];
@@ -258,68 +355,35 @@ struct fr_stack {
 FR_INLINE void fr_classify(struct fr_record *r)
 {
 	__u32 f = r->flags;
+	__u8 cause;
 
-	if (f & FR_F_RST_SENT && r->rst_why != FR_RST_NONE) {
-		r->outcome = FR_OUT_RST_SENT;
-		switch (r->rst_why) {
-		case FR_RST_UNREAD:
-			r->cause = FR_CAUSE_UNREAD_DATA;
-			break;
-		case FR_RST_LINGER0:
-			r->cause = FR_CAUSE_LINGER_ZERO;
-			break;
-		case FR_RST_DISCONNECT:
-			r->cause = FR_CAUSE_DISCONNECT;
-			break;
-		case FR_RST_LISTENER:
-			r->cause = FR_CAUSE_LISTENER_CLOSED;
-			break;
-		case FR_RST_LINGER2:
-			r->cause = FR_CAUSE_LINGER2;
-			break;
-		case FR_RST_MEMORY:
-			r->cause = FR_CAUSE_MEMORY;
-			break;
-		case FR_RST_KEEPALIVE:
-			r->cause = FR_CAUSE_KEEPALIVE_TIMEOUT;
-			break;
-		default:
-			r->cause = FR_CAUSE_RST_OTHER;
-			break;
-		}
-	} else if (f & FR_F_RST_RCVD) {
-		if (r->end_from == FR_TCP_SYN_SENT) {
-			r->outcome = FR_OUT_REFUSED;
-			r->cause = FR_CAUSE_CONNECTION_REFUSED;
-		} else {
-			r->outcome = FR_OUT_RST_RECEIVED;
-			r->cause = FR_CAUSE_PEER_RESET;
-		}
-	} else if (f & FR_F_RST_SENT) {
-		r->outcome = FR_OUT_RST_SENT;
-		r->cause = FR_CAUSE_RST_OTHER;
-	} else if (f & FR_F_TIMED_OUT) {
-		r->outcome = FR_OUT_TIMEOUT;
-		r->cause = FR_CAUSE_RETRANSMIT_TIMEOUT;
-	} else if (f & FR_F_SIMULT) {
-		r->outcome = FR_OUT_FIN;
-		r->cause = FR_CAUSE_SIMULTANEOUS_CLOSE;
-	} else if (r->first == FR_INIT_PEER && f & FR_F_PEER_FIN) {
+	if (f & FR_F_RST_SENT && r->rst_cause != FR_CAUSE_NONE)
+		cause = r->rst_cause;
+	else if (f & FR_F_RST_RCVD)
+		cause = r->end_from == FR_TCP_SYN_SENT ?
+				FR_CAUSE_CONNECTION_REFUSED :
+				FR_CAUSE_PEER_RESET;
+	else if (f & FR_F_RST_SENT)
+		cause = FR_CAUSE_RST_OTHER;
+	else if (f & FR_F_TIMED_OUT)
+		cause = FR_CAUSE_RETRANSMIT_TIMEOUT;
+	else if (f & FR_F_SIMULT)
+		cause = FR_CAUSE_SIMULTANEOUS_CLOSE;
+	else if (r->first == FR_INIT_PEER && f & FR_F_PEER_FIN)
 		/* we sent our FIN too, from CLOSE_WAIT, but after theirs */
-		r->outcome = FR_OUT_FIN;
-		r->cause = FR_CAUSE_PEER_CLOSE;
-	} else if (f & FR_F_LOCAL_FIN) {
-		r->outcome = FR_OUT_FIN;
-		r->cause = (f & FR_F_FIN_BY_SHUTDOWN) ? FR_CAUSE_SHUTDOWN :
-							FR_CAUSE_CLOSE;
-	} else if (f & FR_F_PEER_FIN) {
-		r->outcome = FR_OUT_FIN;
-		r->cause = FR_CAUSE_PEER_CLOSE;
-	} else {
+		cause = FR_CAUSE_PEER_CLOSE;
+	else if (f & FR_F_LOCAL_FIN)
+		cause = (f & FR_F_FIN_BY_SHUTDOWN) ? FR_CAUSE_SHUTDOWN :
+						     FR_CAUSE_CLOSE;
+	else if (f & FR_F_PEER_FIN)
+		cause = FR_CAUSE_PEER_CLOSE;
+	else {
 		/* Closed before anything was sent (e.g. during connect). */
-		r->outcome = FR_OUT_FIN;
-		r->cause = FR_CAUSE_CLOSE;
+		cause = FR_CAUSE_CLOSE;
+		r->flags |= FR_F_NO_EXCHANGE;
 	}
+	r->cause = cause;
+	r->outcome = fr_cause_outcome(cause);
 
 	if (r->first != FR_INIT_NONE)
 		r->initiator = r->first;

@@ -77,10 +77,10 @@ static int on_record(void *ctx, void *data, size_t size)
 					     o->frames, FR_FRAMES_MAX);
 	}
 	if (o->json)
-		n = fr_format_json_stack(r, frames, nf, &o->fmt, o->line,
+		n = fr_format_json(r, frames, nf, &o->fmt, o->line,
 					 sizeof(o->line));
 	else
-		n = fr_format_text_stack(r, frames, nf, &o->fmt, o->line,
+		n = fr_format_text(r, frames, nf, &o->fmt, o->line,
 					 sizeof(o->line));
 	if (n) {
 		/* an error sticks to stdout: flush_records() reports it */

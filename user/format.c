@@ -39,32 +39,13 @@
 #define ANSI_BOLD	"\033[1m"
 #define ANSI_RESET	"\033[0m"
 
-/* SPEC §2 names, indexed by the enums of finrst.h. */
-static const char *const outcome_names[] = {
-	[FR_OUT_FIN] = "fin",
-	[FR_OUT_RST_SENT] = "rst_sent",
-	[FR_OUT_RST_RECEIVED] = "rst_received",
-	[FR_OUT_TIMEOUT] = "timeout",
-	[FR_OUT_REFUSED] = "refused",
-};
+/* SPEC §2 names, from the tables of finrst.h. */
+#define OUTCOME_NAME(e, name) [FR_OUT_##e] = (name),
+static const char *const outcome_names[] = { FR_OUTCOMES(OUTCOME_NAME) };
 
-static const char *const cause_names[] = {
-	[FR_CAUSE_CLOSE] = "close",
-	[FR_CAUSE_SHUTDOWN] = "shutdown",
-	[FR_CAUSE_PEER_CLOSE] = "peer_close",
-	[FR_CAUSE_SIMULTANEOUS_CLOSE] = "simultaneous_close",
-	[FR_CAUSE_UNREAD_DATA] = "unread_data",
-	[FR_CAUSE_LINGER_ZERO] = "linger_zero",
-	[FR_CAUSE_DISCONNECT] = "disconnect",
-	[FR_CAUSE_LISTENER_CLOSED] = "listener_closed",
-	[FR_CAUSE_LINGER2] = "linger2",
-	[FR_CAUSE_MEMORY] = "memory",
-	[FR_CAUSE_KEEPALIVE_TIMEOUT] = "keepalive_timeout",
-	[FR_CAUSE_RST_OTHER] = "rst_other",
-	[FR_CAUSE_PEER_RESET] = "peer_reset",
-	[FR_CAUSE_RETRANSMIT_TIMEOUT] = "retransmit_timeout",
-	[FR_CAUSE_CONNECTION_REFUSED] = "connection_refused",
-};
+/* FR_CAUSE_NONE never leaves fr_classify(): it has no SPEC name. */
+#define CAUSE_NAME(e, name, out, what, todo) [FR_CAUSE_##e] = (name),
+static const char *const cause_names[] = { FR_CAUSES(CAUSE_NAME) };
 
 /* FR_INIT_NONE never leaves fr_classify(): it has no SPEC name. */
 static const char *const initiator_names[] = {
@@ -132,18 +113,6 @@ const char *fr_role_name(unsigned v)
 const char *fr_state_name(unsigned v)
 {
 	return name_of(state_names, ARRAY_SIZE(state_names), v, "UNKNOWN");
-}
-
-int fr_cause_from_name(const char *s)
-{
-	size_t i;
-
-	if (!s)
-		return -1;
-	for (i = 0; i < ARRAY_SIZE(cause_names); i++)
-		if (!strcmp(s, cause_names[i]))
-			return (int)i;
-	return -1;
 }
 
 static const struct fr_fmt fr_fmt_default;
@@ -267,125 +236,24 @@ void fr_time_local(unsigned long long ns, char *out, size_t len)
 }
 
 /*
- * The explanation table: for each cause, what happened and what to do, as
- * templates.  {name} is replaced by a value of the record (see
- * fr_expand_var()); any other brace is literal, as in SO_LINGER {on, 0}.
- * Facts that depend on flags (linger, exit, unsent data, TIME_WAIT) are added
- * between the two halves by fr_explain().
+ * The explanations: for each cause, what happened and what to do, as
+ * templates (the table of finrst.h, FR_CAUSES). Facts that depend on flags
+ * (linger, exit, unsent data, TIME_WAIT) are added between the two halves
+ * by fr_explain().
  */
 struct fr_explain_tpl {
 	const char *what;
 	const char *todo;
 };
 
-static const struct fr_explain_tpl explain_tpl[] = {
-	[FR_CAUSE_CLOSE] = {
-		"{Who} called close() (state {state}) and sent the first FIN; "
-		"the connection closed cleanly.",
-		"Normal active close; nothing to do.",
-	},
-	[FR_CAUSE_SHUTDOWN] = {
-		"{Who} called {shut} (state {state}) and sent the first FIN "
-		"(half-close); the connection then closed cleanly.",
-		"Normal; note that shutdown() acts on every process sharing "
-		"the socket.",
-	},
-	[FR_CAUSE_PEER_CLOSE] = {
-		"The peer sent the first FIN and {who} closed after it "
-		"(state {state}); the connection closed cleanly.",
-		"Normal passive close; nothing to do.",
-	},
-	[FR_CAUSE_SIMULTANEOUS_CLOSE] = {
-		"Both ends sent FIN at the same time (simultaneous close, "
-		"FIN_WAIT1 -> CLOSING); {who} closed this side.",
-		"Harmless; both ends go through TIME_WAIT.",
-	},
-	/* __tcp_close(): data_was_unread -> RST, LINUX_MIB_TCPABORTONCLOSE */
-	[FR_CAUSE_UNREAD_DATA] = {
-		"{Who} closed the socket with {unread} unread bytes; the "
-		"kernel discarded them and sent RST (RFC 2525 §2.17).",
-		"Read to EOF, or shutdown(SHUT_WR) and drain, before close().",
-	},
-	/* __tcp_close(): SOCK_LINGER && !sk_lingertime -> tcp_disconnect() */
-	[FR_CAUSE_LINGER_ZERO] = {
-		"{Who} closed with SO_LINGER {on, 0}: the kernel sent RST "
-		"instead of FIN and skipped TIME_WAIT; the peer sees "
-		"\"connection reset\".",
-		"Drop SO_LINGER {on, 0} unless an abortive close is wanted; to "
-		"avoid TIME_WAIT, let the client close first or reuse "
-		"connections.",
-	},
-	/* inet_stream_connect(AF_UNSPEC) -> tcp_disconnect() */
-	[FR_CAUSE_DISCONNECT] = {
-		"{Who} called connect(AF_UNSPEC) on the connected socket "
-		"(state {state}): tcp_disconnect() sent RST and the peer sees "
-		"\"connection reset\".",
-		"For an orderly end use shutdown(SHUT_WR) and close() instead.",
-	},
-	/* inet_csk_listen_stop() -> inet_child_forget() -> tcp_disconnect() */
-	[FR_CAUSE_LISTENER_CLOSED] = {
-		"The connection was established but never accepted: {who} "
-		"closed its listening socket and the kernel reset it.",
-		"On restarts, drain the accept queue before closing a "
-		"listener, or hand the listener over (SO_REUSEPORT, socket "
-		"activation).",
-	},
-	/* tcp_close() in FIN_WAIT2 with linger2 < 0; tcp_keepalive_timer() */
-	[FR_CAUSE_LINGER2] = {
-		"{Who} closed the connection but the peer never sent its FIN: "
-		"with TCP_LINGER2 < 0, or once the FIN_WAIT2 timeout ran out, "
-		"the kernel reset it (TCPAbortOnLinger).",
-		"Find out why the peer does not close its side; leave "
-		"TCP_LINGER2 at its default (net.ipv4.tcp_fin_timeout).",
-	},
-	/* tcp_out_of_resources(), tcp_check_oom() */
-	[FR_CAUSE_MEMORY] = {
-		"The kernel reset the connection for lack of memory or because "
-		"there were too many orphaned sockets (TCPAbortOnMemory); "
-		"{who} owned it last (state {state}).",
-		"Check net.ipv4.tcp_mem and net.ipv4.tcp_max_orphans against "
-		"the load, and why peers are slow to acknowledge.",
-	},
-	/* tcp_keepalive_timer(): probes_out >= keepalive_probes -> RST */
-	[FR_CAUSE_KEEPALIVE_TIMEOUT] = {
-		"TCP keepalive probes went unanswered, so the kernel reset the "
-		"connection; {who} got ETIMEDOUT.",
-		"The peer or a middlebox (NAT, firewall) dropped the "
-		"connection silently; check the path, or tune TCP_KEEPIDLE, "
-		"TCP_KEEPINTVL and TCP_KEEPCNT.",
-	},
-	[FR_CAUSE_RST_OTHER] = {
-		"The kernel sent RST on this connection (state {state}) for a "
-		"reason finrst does not classify; the peer sees "
-		"\"connection reset\".",
-		"See kernel_reason, and the TCPAbort* counters of nstat -az.",
-	},
-	[FR_CAUSE_PEER_RESET] = {
-		"The peer reset the connection (state {state}); {who} got "
-		"ECONNRESET.",
-		"Look at the peer: it closed with unread data or SO_LINGER "
-		"{on, 0}, crashed or restarted, or a middlebox reset the "
-		"connection.",
-	},
-	/* tcp_write_timeout(): tcp_retries2 / tcp_syn_retries / user timeout */
-	[FR_CAUSE_RETRANSMIT_TIMEOUT] = {
-		"Retransmissions or SYN retries went unanswered (or "
-		"TCP_USER_TIMEOUT ran out) in state {state}; the kernel gave "
-		"up without sending RST and {who} got ETIMEDOUT.",
-		"The peer is unreachable or the path drops packets; check "
-		"routing, firewalls and the peer's health.",
-	},
-	[FR_CAUSE_CONNECTION_REFUSED] = {
-		"{Who} tried to connect to {remote} and the peer answered the "
-		"SYN with RST; connect() failed with ECONNREFUSED.",
-		"Nothing listens on that port there, or a firewall rejects it; "
-		"check that the service is up and reachable.",
-	},
-};
+#define CAUSE_EXPLAIN(e, name, out, what, todo) \
+	[FR_CAUSE_##e] = { (what), (todo) },
+static const struct fr_explain_tpl explain_tpl[] = { FR_CAUSES(CAUSE_EXPLAIN) };
 
 _Static_assert(ARRAY_SIZE(explain_tpl) == FR_CAUSE__MAX, "explain table");
 
-/* A close() that came before any FIN or RST: e.g. during connect(). */
+/* A close() that came before any FIN or RST (fr_classify() says so with
+ * FR_F_NO_EXCHANGE): e.g. during connect(). */
 static const struct fr_explain_tpl explain_close_early = {
 	"{Who} called close() (state {state}) before any FIN or RST was "
 	"exchanged.",
@@ -558,11 +426,11 @@ size_t fr_explain(const struct fr_record *r, char *buf, size_t cap)
 	sb_init(&b, buf, cap);
 	if (r->type == FR_REC_RST) {
 		t = &explain_no_socket;
-	} else if (r->cause >= FR_CAUSE__MAX) {
+	} else if (r->cause >= FR_CAUSE__MAX || !explain_tpl[r->cause].what) {
 		sb_printf(&b, "Unknown cause %u.", r->cause);
 		return sb_finish(&b);
 	} else if (r->cause == FR_CAUSE_CLOSE &&
-		   !(r->flags & (FR_F_LOCAL_FIN | FR_F_PEER_FIN))) {
+		   r->flags & FR_F_NO_EXCHANGE) {
 		t = &explain_close_early;
 	} else {
 		t = &explain_tpl[r->cause];
@@ -682,13 +550,7 @@ static void fr_json_stack(struct jw *w, const struct fr_frame *frames,
 	jw_end_array(w);
 }
 
-size_t fr_format_json(const struct fr_record *r, const struct fr_fmt *f,
-		      char *buf, size_t cap)
-{
-	return fr_format_json_stack(r, NULL, 0, f, buf, cap);
-}
-
-size_t fr_format_json_stack(const struct fr_record *r,
+size_t fr_format_json(const struct fr_record *r,
 			    const struct fr_frame *frames, size_t n,
 			    const struct fr_fmt *f, char *buf, size_t cap)
 {
@@ -748,12 +610,6 @@ size_t fr_format_text_header(const struct fr_fmt *f, char *buf, size_t cap)
 	return sb_finish(&b);
 }
 
-size_t fr_format_text(const struct fr_record *r, const struct fr_fmt *f,
-		      char *buf, size_t cap)
-{
-	return fr_format_text_stack(r, NULL, 0, f, buf, cap);
-}
-
 /* A symbol or file name for a terminal: any byte below 0x20 and 0x7f as
  * '?' (an ELF file can name its symbols with escape sequences). */
 static const char *fr_safe_str(const char *s, char *out, size_t cap)
@@ -807,7 +663,7 @@ static void fr_text_stack(struct sb *b, const struct fr_frame *frames,
 	}
 }
 
-size_t fr_format_text_stack(const struct fr_record *r,
+size_t fr_format_text(const struct fr_record *r,
 			    const struct fr_frame *frames, size_t n,
 			    const struct fr_fmt *f, char *buf, size_t cap)
 {

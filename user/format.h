@@ -20,9 +20,6 @@ const char *fr_initiator_name(unsigned v);
 const char *fr_role_name(unsigned v);
 const char *fr_state_name(unsigned v);
 
-/* enum fr_cause value of a SPEC §2 cause name, -1 if there is none. */
-int fr_cause_from_name(const char *s);
-
 /* comm for a terminal: up to the first NUL, non-printable bytes as '?'. */
 void fr_safe_comm(const char *comm, char out[FR_COMM_LEN + 1]);
 /* CLOCK_REALTIME ns as RFC 3339 UTC with microseconds, or local
@@ -51,11 +48,6 @@ struct fr_fmt {
  * type is unknown); nothing is ever written past buf + cap.  f may be NULL
  * for defaults (no clock offset, numeric reasons, no colour).
  */
-size_t fr_format_json(const struct fr_record *r, const struct fr_fmt *f,
-		      char *buf, size_t cap);
-size_t fr_format_text(const struct fr_record *r, const struct fr_fmt *f,
-		      char *buf, size_t cap);
-
 /* One symbolized stack frame (user/stack.c makes them). */
 struct fr_frame {
 	bool kernel;
@@ -67,16 +59,17 @@ struct fr_frame {
 };
 
 /*
- * The same, with --stack's "stack": frames NULL leaves the field out; else
- * n frames (n = 0: "stack": null, the stack could not be taken).  Text mode
- * prints one indented line per frame under the record.
+ * One record as a line (see above). --stack's "stack": frames NULL leaves
+ * the field out; else n frames (n = 0: "stack": null, the stack could not
+ * be taken).  Text mode prints one indented line per frame under the
+ * record.
  */
-size_t fr_format_json_stack(const struct fr_record *r,
-			    const struct fr_frame *frames, size_t n,
-			    const struct fr_fmt *f, char *buf, size_t cap);
-size_t fr_format_text_stack(const struct fr_record *r,
-			    const struct fr_frame *frames, size_t n,
-			    const struct fr_fmt *f, char *buf, size_t cap);
+size_t fr_format_json(const struct fr_record *r,
+		      const struct fr_frame *frames, size_t n,
+		      const struct fr_fmt *f, char *buf, size_t cap);
+size_t fr_format_text(const struct fr_record *r,
+		      const struct fr_frame *frames, size_t n,
+		      const struct fr_fmt *f, char *buf, size_t cap);
 size_t fr_format_text_header(const struct fr_fmt *f, char *buf, size_t cap);
 
 /*

@@ -113,8 +113,9 @@ static bool known_type(const struct fr_record *r)
 }
 
 /* A formatter: fr_format_json or fr_format_text. */
-typedef size_t (*format_fn)(const struct fr_record *, const struct fr_fmt *,
-			    char *, size_t);
+typedef size_t (*format_fn)(const struct fr_record *,
+			    const struct fr_frame *, size_t,
+			    const struct fr_fmt *, char *, size_t);
 
 /* Format into a malloc()ed buffer of exactly cap bytes (fn NULL: the text
  * header). */
@@ -126,7 +127,7 @@ static size_t format_exact(format_fn fn, const struct input *in, size_t cap,
 
 	if (cap)
 		FUZZ_CHECK(buf);
-	n = fn ? fn(&in->r, in->fp, buf, cap) :
+	n = fn ? fn(&in->r, NULL, 0, in->fp, buf, cap) :
 		 fr_format_text_header(in->fp, buf, cap);
 	FUZZ_CHECK(!n || n < cap);
 	if (cap) {
@@ -263,7 +264,16 @@ static void check_explain(const struct input *in)
 	free(buf);
 }
 
-/* The name tables: never NULL, and fr_cause_from_name() inverts one. */
+/* The cause of a SPEC name, by the names the table gives, or -1. */
+static int cause_from_name(const char *name)
+{
+	for (int c = FR_CAUSE_NONE + 1; c < FR_CAUSE__MAX; c++)
+		if (!strcmp(fr_cause_name((unsigned)c), name))
+			return c;
+	return -1;
+}
+
+/* The name tables: never NULL, and the cause names are one to one. */
 static void check_names(const struct input *in)
 {
 	const struct fr_record *r = &in->r;
@@ -276,12 +286,13 @@ static void check_names(const struct input *in)
 	FUZZ_CHECK(fr_state_name(r->state));
 	FUZZ_CHECK(fr_outcome_name(r->flags));
 	FUZZ_CHECK(fr_state_name(r->kernel_reason));
-	c = fr_cause_from_name(in->reason);
+	c = cause_from_name(in->reason);
 	FUZZ_CHECK(c >= -1 && c < FR_CAUSE__MAX);
 	if (c >= 0)
 		FUZZ_CHECK(!strcmp(fr_cause_name((unsigned)c), in->reason));
-	c = fr_cause_from_name(fr_cause_name(r->cause));
-	FUZZ_CHECK(r->cause < FR_CAUSE__MAX ? c == r->cause : c == -1);
+	c = cause_from_name(fr_cause_name(r->cause));
+	FUZZ_CHECK(r->cause > FR_CAUSE_NONE && r->cause < FR_CAUSE__MAX ?
+			   c == r->cause : c == -1);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

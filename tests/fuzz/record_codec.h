@@ -24,7 +24,7 @@
 	X(unsent_bytes) X(linger_secs) X(flags) X(kernel_reason) X(saddr)  \
 	X(daddr) X(sport) X(dport) X(family) X(type) X(role) X(outcome)    \
 	X(cause) X(initiator) X(first) X(state) X(end_from) X(shutdown)    \
-	X(rst_why) X(err) X(comm)
+	X(rst_cause) X(err) X(comm)
 
 /* Bytes of a complete record in this form. */
 #define FR_CODEC_SIZE_ONE(f) + sizeof(((struct fr_record *)0)->f)

@@ -76,7 +76,7 @@ static inline struct fr_record rec_unread(void)
 	r.cgroup_id = 7;
 	r.flags = FR_F_RST_SENT | FR_F_CLOSED | FR_F_KREASON;
 	r.kernel_reason = 3;
-	r.rst_why = FR_RST_UNREAD;
+	r.rst_cause = FR_CAUSE_UNREAD_DATA;
 	r.first = FR_INIT_LOCAL;
 	r.state = FR_TCP_ESTABLISHED;
 	r.end_from = FR_TCP_ESTABLISHED;

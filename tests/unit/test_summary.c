@@ -121,22 +121,22 @@ static void test_stack_format(void)
 
 	r.flags = FR_F_CLOSED;
 	r.unread_bytes = 10;
-	n = fr_format_json_stack(&r, fr, 3, NULL, buf, sizeof(buf));
+	n = fr_format_json(&r, fr, 3, NULL, buf, sizeof(buf));
 	CHECKF(n && json_valid(buf, n), "stack JSON is not valid: %s", buf);
 	CHECK_CONTAINS(buf, ",\"stack\":[{\"kernel\":true,\"sym\":\"tcp_send_active_reset\",\"offset\":352,\"module\":null},");
 	CHECK_CONTAINS(buf, "{\"kernel\":false,\"sym\":\"evil\\u001b[2J\\\"\",\"offset\":9,\"module\":\"/bin/x\\n\",\"addr\":\"0x1234\"}");
 	CHECK_CONTAINS(buf, "{\"kernel\":false,\"sym\":null,\"offset\":0,\"module\":null,\"addr\":\"0xdead\"}]}");
-	n = fr_format_json_stack(&r, fr, 0, NULL, buf, sizeof(buf));
+	n = fr_format_json(&r, fr, 0, NULL, buf, sizeof(buf));
 	CHECK_CONTAINS(buf, ",\"stack\":null}");
-	n = fr_format_json(&r, NULL, buf, sizeof(buf));
+	n = fr_format_json(&r, NULL, 0, NULL, buf, sizeof(buf));
 	CHECK(n && !strstr(buf, "\"stack\""));
 
-	n = fr_format_text_stack(&r, fr, 3, NULL, buf, sizeof(buf));
+	n = fr_format_text(&r, fr, 3, NULL, buf, sizeof(buf));
 	CHECK(n > 0 && !has_control(buf, n));
 	CHECK_CONTAINS(buf, "\n    kernel  tcp_send_active_reset+0x160\n");
 	CHECK_CONTAINS(buf, "\n    user    evil?[2J\"+0x9 (/bin/x?)\n");
 	CHECK_CONTAINS(buf, "\n    user    0xdead (no mapping)\n");
-	n = fr_format_text_stack(&r, fr, 0, NULL, buf, sizeof(buf));
+	n = fr_format_text(&r, fr, 0, NULL, buf, sizeof(buf));
 	CHECK_CONTAINS(buf, "\n    (no stack: it could not be taken)\n");
 }
 
