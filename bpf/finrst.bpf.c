@@ -246,12 +246,6 @@ struct {
 	__type(value, struct fr_stack_slot);
 } stack_slot SEC(".maps");
 
-/* A teardown record with its stacks, as one ring buffer record. */
-struct fr_record_stack {
-	struct fr_record rec;
-	struct fr_stack st;
-};
-
 /* Threads with an entry in `lingering`: lets the syscall hooks skip work. */
 __u64 nr_lingering;
 /* Entries in `shuts`, or more (an LRU eviction is not counted): while it is

@@ -348,6 +348,13 @@ struct fr_stack {
 	__u32 pad;
 };
 
+/* A teardown record with its stacks (FR_F_STACK), as one ring buffer
+ * record: the BPF side writes it, userspace reads it, one layout. */
+struct fr_record_stack {
+	struct fr_record rec;
+	struct fr_stack st;
+};
+
 /*
  * Decide outcome, cause and initiator from the facts in @r.  Pure: no kernel
  * access, so the same rules run in BPF and in the unit tests.
