@@ -7,7 +7,7 @@
 #
 # Usage: tests/forensics/run.sh --finrst PATH --closer PATH
 # Exit 0 pass, 1 fail, 77 skipped (not root, or jq/ip/nstat missing).
-# The harness (namespace, finrst in the background, cleanup) is tests/ops/lib.sh.
+# The harness (namespace, finrst in the background, cleanup) is tests/lib/finrst.sh.
 set -eu
 
 finrst="" closer=""
@@ -18,12 +18,15 @@ while [ $# -gt 0 ]; do
 	*) echo "usage: $0 --finrst PATH --closer PATH" >&2; exit 2 ;;
 	esac
 done
-[ -x "$finrst" ] && [ -x "$closer" ] || { echo "$0: need --finrst and --closer" >&2; exit 2; }
+if [ ! -x "$finrst" ] || [ ! -x "$closer" ]; then
+	echo "$0: need --finrst and --closer" >&2
+	exit 2
+fi
 name=forensics
-# shellcheck source=../ops/lib.sh
-. "$(dirname "$0")/../ops/lib.sh"
-ops_init jq:jq ip:iproute2 nstat:iproute2
-ops_netns
+# shellcheck source-path=SCRIPTDIR source=../lib/finrst.sh
+. "$(dirname "$0")/../lib/finrst.sh"
+fr_init jq:jq ip:iproute2 nstat:iproute2
+fr_netns
 export NSTAT_HISTORY="$work/nstat.history"
 
 # run MODE ARGS...: finrst with ARGS around one finrst-closer run; sets
@@ -31,8 +34,8 @@ export NSTAT_HISTORY="$work/nstat.history"
 run() {
 	mode=$1
 	shift
-	out=$work/$mode.out
 	start_finrst "$mode" --netns "/run/netns/$ns" "$@"
+	out=$work/$mode.out
 	ip netns exec "$ns" nstat -n >/dev/null
 	# stdin stays open until finrst has drained the record (its maps
 	# must still be there): a pipe from sleep
@@ -46,6 +49,7 @@ run() {
 }
 
 run json -j --stack
+# shellcheck disable=SC2086 # three numbers
 set -- $ports
 lport=$1 rport=$2 cpid=$3
 [ "$kernel" = "1 1" ] ||
@@ -61,7 +65,7 @@ else
 		fail "json: expected pid $cpid: $rec"
 	kern=$(echo "$rec" | jq -r '.stack[] | select(.kernel) | .sym')
 	user=$(echo "$rec" | jq -r '.stack[] | select(.kernel | not) | "\(.sym) \(.module)"')
-	echo "kernel frames:" $kern
+	echo "kernel frames: $(printf '%s\n' "$kern" | paste -sd ' ' -)"
 	echo "user frames:"; echo "$user" | sed 's/^/  /'
 	echo "$kern" | grep -qx 'tcp_send_active_reset' ||
 		fail "json: tcp_send_active_reset not among the kernel frames"
@@ -79,7 +83,7 @@ else
 	peer=$(jq -c "select(.event == \"teardown\" and .lport == $rport)" "$out")
 	echo "$peer" | jq -e '.outcome == "rst_received" and (has("stack") | not)' >/dev/null ||
 		fail "json: the peer's rst_received record must have no stack: $peer"
-	[ $fails = 0 ] && ok "json: the RST's stack names finrst_test_close_unread and tcp_send_active_reset"
+	[ "$fails" = 0 ] && ok "json: the RST's stack names finrst_test_close_unread and tcp_send_active_reset"
 fi
 
 # text mode: the frames indented under the record's line
@@ -93,7 +97,7 @@ else
 		fail "text: no '    kernel  tcp_send_active_reset+0x..' line under the record"
 	grep -q "^    user    finrst_test_close_unread+0x[0-9a-f]* (.*/$(basename "$closer"))\$" "$work/frames" ||
 		fail "text: no '    user    finrst_test_close_unread+0x.. (...)' line under the record"
-	[ $fails = 0 ] && ok "text: frames under the record"
+	[ "$fails" = 0 ] && ok "text: frames under the record"
 fi
 
 # --rst-only with --stack: the same RST, and nothing for the listener
@@ -103,4 +107,4 @@ n=$(jq -s 'map(select(.outcome == "fin")) | length' "$out")
 n=$(jq -s 'map(select(.cause == "unread_data" and (.stack | length) > 0)) | length' "$out")
 [ "$n" = 1 ] || fail "--rst-only --stack: expected 1 unread_data record with a stack, actual $n"
 
-ops_end
+fr_end

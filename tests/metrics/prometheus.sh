@@ -39,16 +39,10 @@ if [ -z "$finrst" ] || [ -z "$loadgen" ]; then
 	exit 2
 fi
 
-skip() {
-	echo "SKIP $name: $*"
-	exit 77
-}
-[ "$(id -u)" = 0 ] || skip "needs root (BPF, a network namespace)"
-for tool in prometheus:prometheus promtool:prometheus curl:curl jq:jq \
-	ip:iproute2 ss:iproute2; do
-	command -v "${tool%%:*}" >/dev/null 2>&1 ||
-		skip "${tool%%:*} not found: install the Debian package ${tool#*:}"
-done
+# shellcheck source-path=SCRIPTDIR source=../lib/finrst.sh
+. "$(dirname "$0")/../lib/finrst.sh"
+fr_init prometheus:prometheus promtool:prometheus curl:curl jq:jq \
+	ip:iproute2 ss:iproute2
 [ -x "$finrst" ] || { echo "FAIL $name: no finrst at $finrst"; exit 1; }
 [ -x "$loadgen" ] || { echo "FAIL $name: no load generator at $loadgen"; exit 1; }
 
@@ -56,65 +50,6 @@ done
 # but the cardinality bound below counts them.
 metrics_ports=""
 dynamic_ports=64	# distinct dynamic ports before folding into "other"
-
-ns=finrst-metrics-$$
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/finrst-metrics.XXXXXX")
-fpid=""
-prom_pid=""
-# stop PID SIGNAL: signal a process this script started, give it 10 s to
-# exit, then SIGKILL; returns its exit status
-stop() {
-	kill "-$2" "$1" 2>/dev/null || true
-	n=0
-	while kill -0 "$1" 2>/dev/null && [ $n -lt 100 ]; do
-		sleep 0.1
-		n=$((n + 1))
-	done
-	kill -0 "$1" 2>/dev/null && kill -KILL "$1" 2>/dev/null
-	wait "$1"
-}
-# shellcheck disable=SC2317 # called from the EXIT trap
-cleanup() {
-	[ -z "$prom_pid" ] || stop "$prom_pid" TERM
-	[ -z "$fpid" ] || stop "$fpid" INT
-	ip netns del "$ns" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap 'cleanup || true' EXIT
-trap 'echo "FAIL $name: interrupted"; exit 1' INT TERM HUP
-
-status=0
-# fail REASON: a failed check; the test goes on where it can
-fail() {
-	echo "FAIL $name: $*"
-	status=1
-}
-# die REASON: a failure after which nothing more can be checked
-die() {
-	fail "$@"
-	exit 1
-}
-# show [FILE]: a file's content (or stdin), indented, for the reader of a
-# failure
-show() {
-	sed 's/^/    /' "$@"
-}
-
-# pick_port EXCLUDE: a port in 19400-19499 that nothing listens on
-pick_port() {
-	p=$((19400 + $$ % 100))
-	i=0
-	while [ $i -lt 100 ]; do
-		if [ "$p" != "$1" ] && [ -z "$(ss -ltnH "sport = :$p")" ]; then
-			echo "$p"
-			return 0
-		fi
-		p=$((p + 1))
-		[ $p -le 19499 ] || p=19400
-		i=$((i + 1))
-	done
-	return 1
-}
 
 # http_code [CURL ARGS...] URL: the status code only
 http_code() {
@@ -138,62 +73,35 @@ scrape() {
 
 # lint FILE WHEN: promtool check metrics; any non-zero exit is a failure
 lint() {
-	if promtool check metrics <"$1" >"$tmp/promtool.out" 2>&1; then
+	if promtool check metrics <"$1" >"$work/promtool.out" 2>&1; then
 		echo "ok: promtool check metrics ($2)"
 	else
 		fail "promtool check metrics ($2) exited with status $?:"
-		show "$tmp/promtool.out"
+		show "$work/promtool.out"
 	fi
 }
 
 # --- the namespace and finrst ----------------------------------------------
-ip netns add "$ns"
-ip -n "$ns" link set lo up
-ino=$(stat -L -c %i "/run/netns/$ns")
+fr_netns
 
-# start finrst on a free port; another process may take the port between
-# the check and the bind, so try again (three times) when that happened
-tries=0
-while :; do
-	mport=$(pick_port 0) || die "no free port in 19400-19499"
-	# shellcheck disable=SC2086 # the ports list is one word or none
-	"$finrst" --metrics "127.0.0.1:$mport" --netns "$ino" \
-		${metrics_ports:+--metrics-ports "$metrics_ports"} \
-		>"$tmp/finrst.out" 2>"$tmp/finrst.err" &
-	fpid=$!
-	i=0
-	while ! grep -q '^finrst: ready hooks=' "$tmp/finrst.err"; do
-		if ! kill -0 "$fpid" 2>/dev/null; then
-			wait "$fpid" && rc=0 || rc=$?
-			fpid=""
-			break
-		fi
-		i=$((i + 1))
-		if [ $i -gt 300 ]; then
-			show "$tmp/finrst.err"
-			die "finrst did not print its ready line within 30 s"
-		fi
-		sleep 0.1
-	done
-	[ -n "$fpid" ] && break
-	tries=$((tries + 1))
-	if [ $tries -ge 3 ] || [ -z "$(ss -ltnH "sport = :$mport")" ]; then
-		show "$tmp/finrst.err"
-		die "finrst --metrics 127.0.0.1:$mport --netns $ino exited with status $rc before it was ready"
-	fi
-done
-echo "finrst: $(sed -n 's/^finrst: ready //p' "$tmp/finrst.err"), metrics on 127.0.0.1:$mport, netns $ns (inode $ino)"
+# finrst on a free port (the library tries again should another process
+# take it first)
+# shellcheck disable=SC2086 # the ports list is one word or none
+start_finrst_metrics finrst 19400 19499 --netns "$ino" \
+	${metrics_ports:+--metrics-ports "$metrics_ports"}
+fpid=$pid
+echo "finrst: $(sed -n 's/^finrst: ready //p' "$work/finrst.err"), metrics on 127.0.0.1:$mport, netns $ns (inode $ino)"
 
 # --- a. the exposition is valid --------------------------------------------
-if scrape "$tmp/m.start"; then
-	lint "$tmp/m.start" "at start"
-	ctype=$(sed -n 's/^[Cc]ontent-[Tt]ype: *//p' "$tmp/m.start.headers" | tr -d '\r')
+if scrape "$work/m.start"; then
+	lint "$work/m.start" "at start"
+	ctype=$(sed -n 's/^[Cc]ontent-[Tt]ype: *//p' "$work/m.start.headers" | tr -d '\r')
 	case $ctype in
 	text/plain*) echo "ok: Content-Type: $ctype" ;;
 	*) fail "GET /metrics: Content-Type is '$ctype', expected text/plain; version=0.0.4" ;;
 	esac
 else
-	show "$tmp/m.start.err"
+	show "$work/m.start.err"
 	die "GET http://127.0.0.1:$mport/metrics failed right after the ready line"
 fi
 
@@ -212,9 +120,9 @@ expect_code 404 GET /metricsx
 expect_code 405 POST /metrics
 
 # --- c. a real Prometheus scraping it every second --------------------------
-pport=$(pick_port "$mport") || die "no second free port in 19400-19499"
+pport=$(free_port 19400 19499 "$mport") || die "no second free port in 19400-19499"
 job=finrst
-cat >"$tmp/prometheus.yml" <<EOF
+cat >"$work/prometheus.yml" <<EOF
 global:
   scrape_interval: 1s
   scrape_timeout: 1s
@@ -224,30 +132,28 @@ scrape_configs:
     static_configs:
       - targets: ['127.0.0.1:$mport']
 EOF
-mkdir "$tmp/tsdb"
-prometheus --config.file="$tmp/prometheus.yml" \
-	--storage.tsdb.path="$tmp/tsdb" \
-	--web.listen-address="127.0.0.1:$pport" \
-	>"$tmp/prometheus.log" 2>&1 &
-prom_pid=$!
-i=0
-until [ "$(http_code "http://127.0.0.1:$pport/-/ready")" = 200 ]; do
-	i=$((i + 1))
-	if ! kill -0 "$prom_pid" 2>/dev/null || [ $i -gt 300 ]; then
-		tail -n 20 "$tmp/prometheus.log" | show
-		die "prometheus on 127.0.0.1:$pport did not get ready within 30 s"
-	fi
-	sleep 0.1
-done
+mkdir "$work/tsdb"
+# (its log: $work/prometheus.err)
+start_bg prometheus prometheus --config.file="$work/prometheus.yml" \
+	--storage.tsdb.path="$work/tsdb" \
+	--web.listen-address="127.0.0.1:$pport"
+# shellcheck disable=SC2317 # await calls it
+prom_ready() {
+	[ "$(http_code "http://127.0.0.1:$pport/-/ready")" = 200 ]
+}
+if ! await "$pid" prom_ready; then
+	tail -n 20 "$work/prometheus.err" | show
+	die "prometheus on 127.0.0.1:$pport did not get ready within 30 s"
+fi
 echo "prometheus $(prometheus --version 2>&1 | sed -n '1s/^prometheus, version \([^ ]*\).*/\1/p') ready on 127.0.0.1:$pport"
 
 # --- d. the load, counted by Prometheus -------------------------------------
 run_load() {
-	if ! ip netns exec "$ns" "$loadgen" "$@" >"$tmp/load" 2>&1; then
-		show "$tmp/load"
+	if ! ip netns exec "$ns" "$loadgen" "$@" >"$work/load" 2>&1; then
+		show "$work/load"
 		die "finrst-loadgen $* failed"
 	fi
-	echo "loadgen $*: $(cat "$tmp/load")"
+	echo "loadgen $*: $(cat "$work/load")"
 }
 run_load -m unread -n 100 -t 1 -a 1 -p 7200
 run_load -m linger0 -n 50 -t 1 -a 1 -p 7300
@@ -268,7 +174,7 @@ done
 echo "prometheus: $q_unread = $unread, $q_linger = $linger, $q_up = $up"
 if [ "$unread" != 100 ] || [ "$linger" != 50 ]; then
 	fail "after 20 s Prometheus has $q_unread = $unread (expected 100) and $q_linger = $linger (expected 50); finrst's own teardown series:"
-	scrape "$tmp/m.load" && grep '^finrst_teardowns_total' "$tmp/m.load" | show
+	scrape "$work/m.load" && grep '^finrst_teardowns_total' "$work/m.load" | show
 fi
 if [ "$up" != 1 ]; then
 	fail "Prometheus has $q_up = $up, expected 1; its targets:"
@@ -283,66 +189,61 @@ run_load -m scan -n 5000 -p 20000
 p=7600
 while [ $p -lt 7680 ]; do
 	ip netns exec "$ns" "$loadgen" -m graceful -n 1 -t 1 -a 1 -p $p \
-		>"$tmp/load" 2>&1 || {
-		show "$tmp/load"
+		>"$work/load" 2>&1 || {
+		show "$work/load"
 		die "finrst-loadgen -p $p failed"
 	}
 	p=$((p + 1))
 done
 echo "loadgen: 80 listeners on ports 7600-7679, one connection each"
 sleep 2
-scrape "$tmp/m.scan" || {
-	show "$tmp/m.scan.err"
+scrape "$work/m.scan" || {
+	show "$work/m.scan.err"
 	die "GET /metrics failed after the scan"
 }
-lint "$tmp/m.scan" "after the load and the scan"
-grep -v -e '^#' -e '^[[:space:]]*$' "$tmp/m.scan" >"$tmp/samples" || true
-series=$(wc -l <"$tmp/samples")
+lint "$work/m.scan" "after the load and the scan"
+grep -v -e '^#' -e '^[[:space:]]*$' "$work/m.scan" >"$work/samples" || true
+series=$(wc -l <"$work/samples")
 # promtool does not look for a series exposed twice; Prometheus drops one
-sed 's/ [^ ]*$//' "$tmp/samples" | sort | uniq -d >"$tmp/dups"
-if [ -s "$tmp/dups" ]; then
+sed 's/ [^ ]*$//' "$work/samples" | sort | uniq -d >"$work/dups"
+if [ -s "$work/dups" ]; then
 	fail "series exposed more than once:"
-	head -n 5 "$tmp/dups" | show
+	head -n 5 "$work/dups" | show
 fi
-grep -o '[{,]port="[^"]*"' "$tmp/samples" | cut -c2- | sort -u >"$tmp/ports" || true
-nports=$(wc -l <"$tmp/ports")
+grep -o '[{,]port="[^"]*"' "$work/samples" | cut -c2- | sort -u >"$work/ports" || true
+nports=$(wc -l <"$work/ports")
 nfixed=0
 [ -z "$metrics_ports" ] || nfixed=$(echo "$metrics_ports" | tr ',' '\n' | wc -l)
 bound=$((dynamic_ports + 1 + nfixed))
 # for the reader: the scan's counts, summed over every port value
-refused=$(awk '/^finrst_teardowns_total\{/ && /outcome="refused"/ { s += $NF } END { print s + 0 }' "$tmp/samples")
-nosock=$(awk '/^finrst_rst_sent_no_socket_total[ {]/ { s += $NF } END { print s + 0 }' "$tmp/samples")
+refused=$(awk '/^finrst_teardowns_total\{/ && /outcome="refused"/ { s += $NF } END { print s + 0 }' "$work/samples")
+nosock=$(awk '/^finrst_rst_sent_no_socket_total[ {]/ { s += $NF } END { print s + 0 }' "$work/samples")
 echo "after the scan: $series series, $nports distinct port values (bound $bound), refused teardowns $refused, rst_sent_no_socket $nosock"
 if [ "$nports" -gt "$bound" ]; then
 	fail "$nports distinct port label values after scanning 5000 ports and 80 listeners, more than $dynamic_ports + 1 + $nfixed = $bound"
 fi
-if ! grep -qx 'port="other"' "$tmp/ports"; then
+if ! grep -qx 'port="other"' "$work/ports"; then
 	fail "no port=\"other\" series after scanning 5000 ports and 80 listeners; the port values:"
-	tr '\n' ' ' <"$tmp/ports" | fold -w 76 | show
+	tr '\n' ' ' <"$work/ports" | fold -w 76 | show
 	echo
 fi
 
 # metrics only: no records on stdout
-if [ -s "$tmp/finrst.out" ]; then
-	fail "finrst --metrics without -j printed $(wc -l <"$tmp/finrst.out") lines on stdout, expected none:"
-	head -n 3 "$tmp/finrst.out" | show
+if [ -s "$work/finrst.out" ]; then
+	fail "finrst --metrics without -j printed $(wc -l <"$work/finrst.out") lines on stdout, expected none:"
+	head -n 3 "$work/finrst.out" | show
 fi
 # finrst stops cleanly on SIGINT
 if ! kill -0 "$fpid" 2>/dev/null; then
-	show "$tmp/finrst.err"
+	show "$work/finrst.err"
 	fail "finrst exited during the test"
 fi
-pid=$fpid
-fpid=""
-if stop "$pid" INT; then
-	echo "finrst stopped: $(grep -v '^finrst: ready' "$tmp/finrst.err" | paste -sd ' ' -)"
+if stop_finrst "$fpid"; then
+	echo "finrst stopped: $(grep -v '^finrst: ready' "$work/finrst.err" | paste -sd ' ' -)"
 else
 	rc=$?
-	show "$tmp/finrst.err"
+	show "$work/finrst.err"
 	fail "finrst exited with status $rc on SIGINT"
 fi
 
-if [ $status = 0 ]; then
-	echo "PASS $name"
-fi
-exit $status
+fr_end

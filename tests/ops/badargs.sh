@@ -21,15 +21,9 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -x "$finrst" ] || { echo "$0: need --finrst" >&2; exit 2; }
-
-fails=0
-work=$(mktemp -d "${TMPDIR:-/tmp}/finrst-badargs.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-trap 'echo "FAIL $name: interrupted"; exit 1' INT TERM HUP PIPE
-fail() {
-	printf 'FAIL %s: %s\n' "$name" "$*"
-	fails=$((fails + 1))
-}
+# shellcheck source-path=SCRIPTDIR source=../lib/finrst.sh
+. "$(dirname "$0")/../lib/finrst.sh"
+fr_work
 
 nl='
 '
@@ -45,6 +39,7 @@ check() {
 	timeout 20 "$finrst" -d 1 "$@" </dev/null >"$work/out" 2>"$work/err" || st=$?
 	lines=$(wc -l <"$work/err")
 	# the arguments for the reader: control bytes visible, ^J for a LF
+	# shellcheck disable=SC2016 # ${...} is sed's (at the last line), not an expansion
 	what=$(printf '%s ' "$@" | cat -v | sed -n 'H;${x;s/^\n//;s/\n/^J/g;p}')
 	if [ $st -ne 2 ]; then
 		fail "finrst $what: exit status $st, expected 2; stderr: $(head -c 300 "$work/err")"
@@ -88,8 +83,4 @@ check "-4" "-6" -- -4 -6
 check "--port" "'8?0'" -- -P "8${nl}0"
 check "--netns" "'/x?[31m'" -- --netns "/x${esc}[31m"
 
-if [ $fails -gt 0 ]; then
-	echo "FAIL $name: $fails check(s) failed"
-	exit 1
-fi
-echo "PASS $name"
+fr_end

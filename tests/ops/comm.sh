@@ -29,10 +29,14 @@ while [ $# -gt 0 ]; do
 	*) echo "usage: $0 --finrst PATH --weirdcomm PATH" >&2; exit 2 ;;
 	esac
 done
-[ -x "$finrst" ] && [ -x "$weirdcomm" ] || { echo "$0: need --finrst and --weirdcomm" >&2; exit 2; }
-. "$(dirname "$0")/lib.sh"
-ops_init ip:iproute2 python3:python3
-ops_netns
+if [ ! -x "$finrst" ] || [ ! -x "$weirdcomm" ]; then
+	echo "$0: need --finrst and --weirdcomm" >&2
+	exit 2
+fi
+# shellcheck source-path=SCRIPTDIR source=../lib/finrst.sh
+. "$(dirname "$0")/../lib/finrst.sh"
+fr_init ip:iproute2 python3:python3
+fr_netns
 
 # Each case: name | the comm's bytes in hex | the JSON string finrst must
 # write, for printf %b (every backslash of the output doubled, bytes above
@@ -183,4 +187,4 @@ while IFS='|' read -r c hex json text; do
 	fi
 done <"$work/cases"
 
-ops_end
+fr_end

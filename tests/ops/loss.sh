@@ -30,38 +30,20 @@ while [ $# -gt 0 ]; do
 	*) echo "usage: $0 --finrst PATH --loadgen PATH [-n CONNECTIONS]" >&2; exit 2 ;;
 	esac
 done
-[ -x "$finrst" ] && [ -x "$loadgen" ] || { echo "$0: need --finrst and --loadgen" >&2; exit 2; }
-. "$(dirname "$0")/lib.sh"
-ops_init ip:iproute2 ss:iproute2 curl:curl
-ops_netns
+if [ ! -x "$finrst" ] || [ ! -x "$loadgen" ]; then
+	echo "$0: need --finrst and --loadgen" >&2
+	exit 2
+fi
+# shellcheck source-path=SCRIPTDIR source=../lib/finrst.sh
+. "$(dirname "$0")/../lib/finrst.sh"
+fr_init ip:iproute2 ss:iproute2 curl:curl
+fr_netns
 
 # the smallest ring buffer finrst accepts: 4 pages
 kb=$((4 * $(getconf PAGESIZE) / 1024))
 
-# finrst with -j and --metrics on a free port of the host's loopback;
-# another process may take the port between the check and the bind
-tries=0
-while :; do
-	mport=$(free_port 19600 19699) || die "no free port in 19600-19699"
-	: >"$work/f.err"
-	"$finrst" -j --ringbuf-kb "$kb" --metrics "127.0.0.1:$mport" \
-		--netns "$ino" >"$work/f.out" 2>"$work/f.err" &
-	pid=$!
-	pids="$pids $pid"
-	i=0
-	while ! grep -q '^finrst: ready hooks=' "$work/f.err"; do
-		kill -0 "$pid" 2>/dev/null || break
-		i=$((i + 1))
-		[ $i -le 300 ] || { show "$work/f.err"; die "finrst did not get ready in 30 s"; }
-		sleep 0.1
-	done
-	kill -0 "$pid" 2>/dev/null && break
-	tries=$((tries + 1))
-	if [ $tries -ge 3 ] || [ -z "$(ss -ltnH "sport = :$mport")" ]; then
-		show "$work/f.err"
-		die "finrst -j --ringbuf-kb $kb --metrics 127.0.0.1:$mport exited before it was ready"
-	fi
-done
+# finrst with -j and --metrics on a free port of the host's loopback
+start_finrst_metrics f 19600 19699 -j --ringbuf-kb "$kb" --netns "$ino"
 echo "finrst -j --ringbuf-kb $kb --metrics 127.0.0.1:$mport --netns $ino: $(sed -n 's/^finrst: ready //p' "$work/f.err")"
 
 # the burst: graceful closes only (FIN both ways), so that every record
@@ -83,7 +65,10 @@ curl -fsS --max-time 5 -o "$work/metrics" "http://127.0.0.1:$mport/metrics" 2>"$
 m_lost=$(awk '$1 == "finrst_events_lost_total" { print $2 }' "$work/metrics")
 m_teardowns=$(awk '/^finrst_teardowns_total\{/ { s += $NF } END { print s + 0 }' "$work/metrics")
 m_nosock=$(awk '$1 == "finrst_rst_sent_no_socket_total" { print $2 }' "$work/metrics")
-[ -n "$m_lost" ] && [ -n "$m_nosock" ] || { show "$work/metrics"; die "no finrst_events_lost_total or finrst_rst_sent_no_socket_total in the scrape"; }
+if [ -z "$m_lost" ] || [ -z "$m_nosock" ]; then
+	show "$work/metrics"
+	die "no finrst_events_lost_total or finrst_rst_sent_no_socket_total in the scrape"
+fi
 
 stop_finrst "$pid" || fail "finrst exited with status $? on SIGINT"
 counts=$(exit_counts "$work/f.err")
@@ -135,4 +120,4 @@ else
 	ok "sum(finrst_teardowns_total) $m_teardowns + unseen $silent = $teardowns teardowns made"
 fi
 
-ops_end
+fr_end

@@ -34,9 +34,10 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -x "$finrst" ] || { echo "$0: need --finrst" >&2; exit 2; }
-. "$(dirname "$0")/lib.sh"
-ops_init ip:iproute2 setpriv:util-linux unshare:util-linux mount:mount
-ops_netns
+# shellcheck source-path=SCRIPTDIR source=../lib/finrst.sh
+. "$(dirname "$0")/../lib/finrst.sh"
+fr_init ip:iproute2 setpriv:util-linux unshare:util-linux mount:mount
+fr_netns
 
 # nobody must be able to run the binary: a copy in a directory it may
 # enter, whatever the permissions of the build tree
@@ -133,14 +134,12 @@ expect1 nobody \
 idfile=/sys/kernel/tracing/events/syscalls/sys_enter_shutdown/id
 [ -d /sys/kernel/debug/tracing ] &&
 	idfile=/sys/kernel/debug/tracing/events/syscalls/sys_enter_shutdown/id
-# shellcheck disable=SC2086
+# shellcheck disable=SC2086 # here and below: $nobody is three options
 if [ "$auto" != tracepoint ] || setpriv $nobody -- test -r "$idfile"; then
-	# shellcheck disable=SC2086
 	expect0 nobody-with-capabilities "$auto" -- \
 		setpriv $nobody --inh-caps=-all,$caps3 --ambient-caps=-all,$caps3 -- \
 		"$f" -j -d 1 --netns "$ino"
 else
-	# shellcheck disable=SC2086
 	expect1 nobody-with-capabilities \
 		"cannot read /sys/kernel/tracing/events/syscalls/sys_enter_shutdown/id (Permission denied)" \
 		"run finrst as root (uid 0)" -- \
@@ -182,4 +181,4 @@ expect0 tracefs-remounted tracepoint -- \
 	in_mountns "$hide; mount -t tracefs nodev /sys/kernel/tracing" \
 	"$f" -j -d 1 --netns "$ino" --hooks=tracepoint
 
-ops_end
+fr_end

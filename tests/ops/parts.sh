@@ -28,10 +28,14 @@ while [ $# -gt 0 ]; do
 	*) echo "usage: $0 --finrst PATH --loadgen PATH" >&2; exit 2 ;;
 	esac
 done
-[ -x "$finrst" ] && [ -x "$loadgen" ] || { echo "$0: need --finrst and --loadgen" >&2; exit 2; }
-. "$(dirname "$0")/lib.sh"
-ops_init ip:iproute2 bpftool:bpftool jq:jq
-ops_netns
+if [ ! -x "$finrst" ] || [ ! -x "$loadgen" ]; then
+	echo "$0: need --finrst and --loadgen" >&2
+	exit 2
+fi
+# shellcheck source-path=SCRIPTDIR source=../lib/finrst.sh
+. "$(dirname "$0")/../lib/finrst.sh"
+fr_init ip:iproute2 bpftool:bpftool jq:jq
+fr_netns
 
 # socks_entries PID: the entries of that finrst's socket map (the hash of
 # FR_MAX_SOCKS entries), found through its fds' fdinfo
@@ -52,7 +56,7 @@ conns=300
 for stale in yes no; do
 	extra=""
 	[ $stale = yes ] && extra=--test-stale-entries
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086 # $extra is one option or none
 	start_finrst "sweep-$stale" -j --netns "$ino" $extra --test-sweep-every 6
 	t0=$(date +%s)
 	if ! ip netns exec "$ns" "$loadgen" -m graceful -t 2 -n $conns \
@@ -93,7 +97,9 @@ for stale in yes no; do
 	fi
 	stop_finrst "$pid" || fail "finrst exited with status $?"
 	err=$work/sweep-$stale.err
-	set -- $(exit_counts "$err")
+	counts=$(exit_counts "$err")
+	# shellcheck disable=SC2086 # three numbers, or none
+	set -- $counts
 	[ $# = 3 ] || { show "$err"; die "no exit line"; }
 	lost=$2
 	teardowns=$(jq -c 'select(.event == "teardown")' "$work/sweep-$stale.out" | wc -l)
@@ -126,4 +132,4 @@ else
 	fail "--stack refused: expected exit 1 and one line, got exit $rc and $lines lines"
 fi
 
-ops_end
+fr_end

@@ -7,6 +7,7 @@
 # Exit 0 pass, 1 fail, 77 skipped (not root, or bpftool/jq missing).
 set -eu
 
+name=ops
 finrst="" loadgen=""
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -15,51 +16,14 @@ while [ $# -gt 0 ]; do
 	*) echo "usage: $0 --finrst PATH --loadgen PATH" >&2; exit 2 ;;
 	esac
 done
-[ -x "$finrst" ] && [ -x "$loadgen" ] || { echo "$0: need --finrst and --loadgen" >&2; exit 2; }
-[ "$(id -u)" = 0 ] || { echo "SKIP ops: needs root"; exit 77; }
-for t in bpftool:bpftool jq:jq ip:iproute2; do
-	command -v "${t%%:*}" >/dev/null ||
-		{ echo "SKIP ops: ${t%%:*} missing (Debian package ${t#*:})"; exit 77; }
-done
-
-ns=finrst-ops-$$
-work=$(mktemp -d "${TMPDIR:-/tmp}/finrst-ops.XXXXXX")
-pids=""
-fails=0
-cleanup() {
-	for p in $pids; do kill -KILL "$p" 2>/dev/null || true; done
-	ip netns del "$ns" 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-ip netns add "$ns"
-ip -n "$ns" link set lo up
-ino=$(stat -L -c %i "/run/netns/$ns")
-
-fail() { echo "FAIL ops: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
-
-# start NAME ARGS...: finrst in the background, stderr to $work/NAME.err,
-# stdout to $work/NAME.out; waits for the ready line; sets pid
-start() {
-	name=$1
-	shift
-	: >"$work/$name.err"	# no stale ready line from an earlier run
-	"$finrst" "$@" >"$work/$name.out" 2>>"$work/$name.err" &
-	pid=$!
-	pids="$pids $pid"
-	i=0
-	until grep -q '^finrst: ready' "$work/$name.err"; do
-		i=$((i + 1))
-		if [ $i -gt 300 ] || ! kill -0 "$pid" 2>/dev/null; then
-			cat "$work/$name.err"
-			echo "FAIL ops: finrst $* did not get ready"
-			exit 1
-		fi
-		sleep 0.1
-	done
-}
+if [ ! -x "$finrst" ] || [ ! -x "$loadgen" ]; then
+	echo "$0: need --finrst and --loadgen" >&2
+	exit 2
+fi
+# shellcheck source-path=SCRIPTDIR source=../lib/finrst.sh
+. "$(dirname "$0")/../lib/finrst.sh"
+fr_init bpftool:bpftool jq:jq ip:iproute2 ss:iproute2
+fr_netns
 
 # caps PID: "CapInh CapPrm CapEff CapBnd CapAmb" of a process, in hex
 caps() {
@@ -83,18 +47,15 @@ nices() {
 	done | sort -u | tr '\n' ' '
 }
 
-# now_ms: a monotonic-enough wall clock in milliseconds
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
-
 # --- 1. least privilege: CAP_BPF (bit 39) only, in every mode ------------
 bpf_only="CapInh:=0000000000000000 CapPrm:=0000008000000000 CapEff:=0000008000000000 CapBnd:=0000008000000000 CapAmb:=0000000000000000 "
-mport=19560
-while ss -ltnH "sport = :$mport" | grep -q .; do mport=$((mport + 1)); done
-for mode in "-j" "--metrics 127.0.0.1:$mport" "--metrics 127.0.0.1:$mport -j"; do
-	# shellcheck disable=SC2086
-	start caps --netns "$ino" $mode
+for mode in "-j" "--metrics" "--metrics -j"; do
+	case $mode in
+	-j) start_finrst caps --netns "$ino" -j ;;
+	--metrics) start_finrst_metrics caps 19560 19659 --netns "$ino" ;;
+	*) start_finrst_metrics caps 19560 19659 --netns "$ino" -j ;;
+	esac
+	[ "$mode" = -j ] || mode="--metrics 127.0.0.1:$mport${mode#--metrics}"
 	same "$(caps "$pid")" "$bpf_only" "finrst $mode holds CAP_BPF only"
 	# the reader raises itself to nice -5 to keep up with the records
 	# (user/privs.c); --metrics alone reads no records
@@ -103,41 +64,36 @@ for mode in "-j" "--metrics 127.0.0.1:$mport" "--metrics 127.0.0.1:$mport -j"; d
 	*) want="0 " ;;
 	esac
 	same "$(nices "$pid")" "$want" "finrst $mode runs at nice $want"
-	kill -INT "$pid"
-	wait "$pid" || fail "finrst $mode exited with status $? on SIGINT"
+	stop_finrst "$pid" || fail "finrst $mode exited with status $? on SIGINT"
 done
 # a nice value the user chose stands
-finrst_path=$finrst
-finrst=nice
-start nice -n 7 "$finrst_path" -j --netns "$ino"
-finrst=$finrst_path
+start_cmd nice nice -n 7 "$finrst" -j --netns "$ino"
 same "$(nices "$pid")" "7 " "nice -n 7 finrst -j stays at nice 7"
-kill -INT "$pid"
-wait "$pid" || fail "nice -n 7 finrst -j exited with status $? on SIGINT"
+stop_finrst "$pid" || fail "nice -n 7 finrst -j exited with status $? on SIGINT"
 # --stack also keeps CAP_SYS_PTRACE (19) and CAP_DAC_READ_SEARCH (2): the
 # user frames come from another process's /proc/PID/maps and files
 stack_caps="CapInh:=0000000000000000 CapPrm:=0000008000080004 CapEff:=0000008000080004 CapBnd:=0000008000080004 CapAmb:=0000000000000000 "
-start caps --netns "$ino" -j --stack
+start_finrst caps --netns "$ino" -j --stack
 same "$(caps "$pid")" "$stack_caps" \
 	"finrst -j --stack holds CAP_BPF, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH only"
-kill -INT "$pid"
-wait "$pid" || fail "finrst -j --stack exited with status $? on SIGINT"
+stop_finrst "$pid" || fail "finrst -j --stack exited with status $? on SIGINT"
 
 # --- 2. SIGTERM and SIGINT: a clean exit, within 1 s, under load ----------
 # (the exit line's lost= is not checked here: at full churn the kernel may
 # skip finrst's programs for a socket's last events, and finrst reports it;
 # tools/bench/run checks records + lost against the teardowns made)
 for sig in TERM INT; do
-	start sig -j --netns "$ino"
+	start_finrst sig -j --netns "$ino"
 	ip netns exec "$ns" "$loadgen" -m mixed -t 2 -d 3 -p 7400 >/dev/null 2>&1 &
 	lpid=$!
+	track "$lpid"
 	sleep 1
 	t0=$(now_ms)
 	kill -"$sig" "$pid"
 	st=0
-	wait "$pid" || st=$?
+	reap "$pid" || st=$?
 	t1=$(now_ms)
-	wait "$lpid" || true
+	reap "$lpid" || true
 	if [ $st -ne 0 ]; then
 		fail "SIG$sig: exit status $st"
 	elif [ $((t1 - t0)) -gt 1000 ]; then
@@ -150,7 +106,7 @@ for sig in TERM INT; do
 done
 
 # --- 3. kill -9: nothing stays attached, nothing pinned -------------------
-start kill9 -j --netns "$ino"
+start_finrst kill9 -j --netns "$ino"
 # this finrst's programs and links: the ids in its fds' fdinfo
 progs=$(cat /proc/"$pid"/fdinfo/* 2>/dev/null | awk '/^prog_id:/ { print $2 }' | sort -un)
 links=$(cat /proc/"$pid"/fdinfo/* 2>/dev/null | awk '/^link_id:/ { print $2 }' | sort -un)
@@ -160,7 +116,7 @@ if [ "$nprogs" -lt 5 ] || [ "$nlinks" -lt 5 ]; then
 	fail "kill -9: expected finrst's programs and links in its fds, found $nprogs programs, $nlinks links"
 fi
 kill -KILL "$pid"
-wait "$pid" 2>/dev/null || true
+reap "$pid" 2>/dev/null || true
 # the kernel releases them with the last fd: give its RCU a moment
 left="" i=0
 while [ $i -lt 50 ]; do
@@ -184,28 +140,24 @@ pinned=$(find /sys/fs/bpf -name '*finrst*' 2>/dev/null | head -n1)
 [ -z "$pinned" ] || fail "something finrst-named is pinned: $pinned"
 
 # --- 4. two at once: each sees every teardown -----------------------------
-start one -j --netns "$ino"
+start_finrst one -j --netns "$ino"
 p1=$pid
-start two -j --netns "$ino" -P 7500
+start_finrst two -j --netns "$ino" -P 7500
 p2=$pid
 ip netns exec "$ns" "$loadgen" -m unread -t 1 -n 40 -p 7500 >"$work/load" 2>&1 ||
 	fail "load: $(cat "$work/load")"
 sleep 0.5
 kill -INT "$p1" "$p2"
-wait "$p1" || fail "first finrst: exit status $?"
-wait "$p2" || fail "second finrst: exit status $?"
-for name in one two; do
-	n=$(grep -c '"event":"teardown"' "$work/$name.out" || true)
-	u=$(grep -c '"cause":"unread_data"' "$work/$name.out" || true)
+reap "$p1" || fail "first finrst: exit status $?"
+reap "$p2" || fail "second finrst: exit status $?"
+for inst in one two; do
+	n=$(grep -c '"event":"teardown"' "$work/$inst.out" || true)
+	u=$(grep -c '"cause":"unread_data"' "$work/$inst.out" || true)
 	if [ "$n" -eq 80 ] && [ "$u" -eq 40 ]; then
-		ok "concurrent finrst $name: 80 teardowns, 40 unread_data"
+		ok "concurrent finrst $inst: 80 teardowns, 40 unread_data"
 	else
-		fail "concurrent finrst $name: $n teardowns, $u unread_data (expected 80, 40)"
+		fail "concurrent finrst $inst: $n teardowns, $u unread_data (expected 80, 40)"
 	fi
 done
 
-if [ $fails -gt 0 ]; then
-	echo "FAIL ops: $fails check(s) failed"
-	exit 1
-fi
-echo "PASS ops"
+fr_end

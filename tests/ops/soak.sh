@@ -28,53 +28,28 @@ while [ $# -gt 0 ]; do
 	*) echo "usage: $0 --finrst PATH --loadgen PATH [-n CONNECTIONS]" >&2; exit 2 ;;
 	esac
 done
-[ -x "$finrst" ] && [ -x "$loadgen" ] || { echo "$0: need --finrst and --loadgen" >&2; exit 2; }
-. "$(dirname "$0")/lib.sh"
-ops_init ip:iproute2 ss:iproute2 curl:curl
-ops_netns
+if [ ! -x "$finrst" ] || [ ! -x "$loadgen" ]; then
+	echo "$0: need --finrst and --loadgen" >&2
+	exit 2
+fi
+# shellcheck source-path=SCRIPTDIR source=../lib/finrst.sh
+. "$(dirname "$0")/../lib/finrst.sh"
+fr_init ip:iproute2 ss:iproute2 curl:curl
+fr_netns
 
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
-rss_kb() {
-	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null
-}
-nfds() {
-	# shellcheck disable=SC2012 # fd names are numbers
-	ls "/proc/$1/fd" 2>/dev/null | wc -l
-}
-
-# the records go through a pipe to a counter: no file of 800 MB
-mkfifo "$work/fifo"
-tries=0
-while :; do
-	mport=$(free_port 19700 19799) || die "no free port in 19700-19799"
-	grep -c '^{"event":"teardown",' <"$work/fifo" >"$work/count" &
+# the records go through a pipe to a counter: no file of 800 MB. finrst
+# writes into the fifo $work/f.out; a finrst that exits before its ready
+# line ends the counter, so each try starts one
+mkfifo "$work/f.out"
+# shellcheck disable=SC2317 # start_finrst_metrics calls it ($fr_before_try)
+count_records() {
+	grep -c '^{"event":"teardown",' <"$work/f.out" >"$work/count" &
 	cpid=$!
-	pids="$pids $cpid"
-	: >"$work/f.err"
-	"$finrst" -j --metrics "127.0.0.1:$mport" --netns "$ino" \
-		>"$work/fifo" 2>"$work/f.err" &
-	pid=$!
-	pids="$pids $pid"
-	i=0
-	while ! grep -q '^finrst: ready hooks=' "$work/f.err"; do
-		kill -0 "$pid" 2>/dev/null || break
-		i=$((i + 1))
-		[ $i -le 300 ] || { show "$work/f.err"; die "finrst did not get ready in 30 s"; }
-		sleep 0.1
-	done
-	kill -0 "$pid" 2>/dev/null && break
-	# finrst closed the fifo: the counter ends too
-	wait "$cpid" || true
-	forget "$cpid"
-	forget "$pid"
-	tries=$((tries + 1))
-	if [ $tries -ge 3 ] || [ -z "$(ss -ltnH "sport = :$mport")" ]; then
-		show "$work/f.err"
-		die "finrst -j --metrics 127.0.0.1:$mport exited before it was ready"
-	fi
-done
+	track "$cpid"
+}
+fr_before_try=count_records
+start_finrst_metrics f 19700 19799 -j --netns "$ino"
+fr_before_try=""
 fds0=$(nfds "$pid")
 rss0=$(rss_kb "$pid")
 echo "finrst -j --metrics 127.0.0.1:$mport --netns $ino: $(sed -n 's/^finrst: ready //p' "$work/f.err"); at ready: RSS $rss0 kB, $fds0 fds"
@@ -87,7 +62,7 @@ t0=$(now_ms)
 ip netns exec "$ns" "$loadgen" -m mixed -t 8 -n "$conns" -p 7900 \
 	>"$work/load" 2>&1 &
 lpid=$!
-pids="$pids $lpid"
+track "$lpid"
 # samples: "ms rss_kb fds", every 0.5 s; a scrape every 2 s, right after
 # a sample, so that its connection is closed by the next one
 : >"$work/samples"
@@ -102,8 +77,7 @@ while kill -0 "$lpid" 2>/dev/null; do
 	sleep 0.5
 done
 st=0
-wait "$lpid" || st=$?
-forget "$lpid"
+reap "$lpid" || st=$?
 [ $st = 0 ] || { show "$work/load"; die "finrst-loadgen failed (status $st)"; }
 sleep 0.5	# the last records: finrst drains every 10 ms
 echo "$(($(now_ms) - t0)) $(rss_kb "$pid") $(nfds "$pid")" >>"$work/samples"
@@ -113,8 +87,7 @@ m_nosock=$(awk '$1 == "finrst_rst_sent_no_socket_total" { print $2 }' "$work/met
 [ -n "$m_nosock" ] || { show "$work/metrics"; die "no finrst_rst_sent_no_socket_total in the scrape"; }
 
 stop_finrst "$pid" || fail "finrst exited with status $? on SIGINT"
-wait "$cpid" || true	# grep -c exits 1 on a count of 0
-forget "$cpid"
+reap "$cpid" || true	# grep -c exits 1 on a count of 0
 made=$(sed -n 's/^connections=\([0-9]*\) .*/\1/p' "$work/load")
 secs=$(sed -n 's/.* seconds=\([0-9.]*\) .*/\1/p' "$work/load")
 teardowns=$((2 * made))
@@ -175,4 +148,4 @@ else
 	ok "open fds: $fds0 at ready, never more (max $fds_max, end $fds_end)"
 fi
 
-ops_end
+fr_end
