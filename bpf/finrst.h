@@ -356,6 +356,23 @@ struct fr_record_stack {
 };
 
 /*
+ * The service port of a record (SPEC §4), for the metrics and --summary:
+ * ours for a server, and for a RST sent for no socket (our port was the
+ * segment's destination); the peer's for a client; for a socket of unknown
+ * role (one older than finrst), the lower of the two, as ephemeral ports
+ * are the high ones. The metrics give it a label value of its own only if
+ * it is a service port they know (user/metrics.c, bpf/emit.bpf.h).
+ */
+FR_INLINE __u16 fr_service_port(const struct fr_record *r)
+{
+	if (r->type == FR_REC_RST || r->role == FR_ROLE_SERVER)
+		return r->sport;
+	if (r->role == FR_ROLE_CLIENT)
+		return r->dport;
+	return r->sport < r->dport ? r->sport : r->dport;
+}
+
+/*
  * Decide outcome, cause and initiator from the facts in @r.  Pure: no kernel
  * access, so the same rules run in BPF and in the unit tests.
  */

@@ -585,11 +585,11 @@ size_t fr_format_json(const struct fr_record *r,
 	}
 	jw_end_object(&w);
 	/* jw keeps a byte for the NUL, so this checks room for "\n\0". */
-	if (w.overflow || w.len + 1 >= cap)
+	if (w.sb.overflow || w.sb.len + 1 >= cap)
 		goto fail;
-	buf[w.len++] = '\n';
-	buf[w.len] = '\0';
-	return w.len;
+	buf[w.sb.len++] = '\n';
+	buf[w.sb.len] = '\0';
+	return w.sb.len;
 fail:
 	if (cap)
 		buf[0] = '\0';

@@ -20,6 +20,7 @@
 #include <microhttpd.h>
 
 #include "metrics.h"
+#include "sb.h"
 
 #define MHD_SONAME "libmicrohttpd.so.12"
 
@@ -99,7 +100,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	static char failed[] = "cannot read the metrics\n";
 	static const char plain[] = "text/plain; charset=utf-8";
 	struct fr_http *h = cls;
-	struct fr_text t = { 0 };
+	struct sb t;
 
 	(void)version;
 	(void)upload_data;
@@ -113,6 +114,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, not_allowed,
 			     sizeof(not_allowed) - 1, MHD_RESPMEM_PERSISTENT,
 			     plain);
+	sb_init_grow(&t);
 	if (fr_metrics_render(h->l, &t)) {
 		free(t.buf);
 		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, failed,

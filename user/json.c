@@ -2,7 +2,6 @@
 /*
  * json.c - a streaming JSON writer into a caller buffer (see json.h).
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "json.h"
@@ -10,46 +9,15 @@
 void jw_init(struct jw *w, char *buf, size_t cap)
 {
 	memset(w, 0, sizeof(*w));
-	w->buf = buf;
-	w->cap = cap;
+	sb_init(&w->sb, buf, cap);
 	w->first[0] = true;
-	if (cap)
-		buf[0] = '\0';
-	else
-		w->overflow = true;
-}
-
-/* Append n bytes, all or nothing, keeping room for the NUL. */
-static void jw_put(struct jw *w, const char *s, size_t n)
-{
-	if (w->overflow)
-		return;
-	if (n >= w->cap - w->len) {
-		w->overflow = true;
-		return;
-	}
-	memcpy(w->buf + w->len, s, n);
-	w->len += n;
-	w->buf[w->len] = '\0';
-}
-
-static void jw_putc(struct jw *w, char c)
-{
-	if (w->overflow)
-		return;
-	if (w->cap - w->len < 2) {
-		w->overflow = true;
-		return;
-	}
-	w->buf[w->len++] = c;
-	w->buf[w->len] = '\0';
 }
 
 /* Separator before a value or a name. */
 static void jw_sep(struct jw *w)
 {
 	if (!w->first[w->depth])
-		jw_putc(w, ',');
+		sb_putc(&w->sb, ',');
 	w->first[w->depth] = false;
 }
 
@@ -57,10 +25,10 @@ static void jw_open(struct jw *w, char c)
 {
 	jw_sep(w);
 	if (w->depth + 1 >= JW_MAX_DEPTH) {
-		w->overflow = true;
+		w->sb.overflow = true;
 		return;
 	}
-	jw_putc(w, c);
+	sb_putc(&w->sb, c);
 	w->depth++;
 	w->first[w->depth] = true;
 }
@@ -69,11 +37,11 @@ static void jw_close(struct jw *w, char c)
 {
 	if (w->depth == 0) {
 		/* Unbalanced: the output could only be invalid. */
-		w->overflow = true;
+		w->sb.overflow = true;
 		return;
 	}
 	w->depth--;
-	jw_putc(w, c);
+	sb_putc(&w->sb, c);
 }
 
 void jw_start_object(struct jw *w)
@@ -175,14 +143,14 @@ __attribute__((constructor)) static void plain_init(void)
 		plain[c] = c != '"' && c != '\\';
 }
 
-static void jw_put_escaped(struct jw *w, const char *str, size_t n)
+static void jw_put_escaped(struct sb *out, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, run = 0, len;
 	const char *esc;
 	char tmp[7];
 
-	jw_putc(w, '"');
+	sb_putc(out, '"');
 	while (i < n) {
 		/* the common case, 8 bytes at a time: printable ASCII that
 		 * needs no escape (no byte < 0x20, > 0x7e, '"' or '\\') */
@@ -214,23 +182,23 @@ static void jw_put_escaped(struct jw *w, const char *str, size_t n)
 			run += len;
 			continue;
 		}
-		jw_put(w, (const char *)s + i - run, run);
+		sb_putn(out, (const char *)s + i - run, run);
 		run = 0;
 		/* Each byte of an ill-formed sequence becomes U+FFFD. */
 		if (!esc)
 			esc = "\\ufffd";
-		jw_put(w, esc, strlen(esc));
+		sb_putn(out, esc, strlen(esc));
 		i++;
 	}
-	jw_put(w, (const char *)s + i - run, run);
-	jw_putc(w, '"');
+	sb_putn(out, (const char *)s + i - run, run);
+	sb_putc(out, '"');
 }
 
 void jw_name(struct jw *w, const char *name)
 {
 	jw_sep(w);
-	jw_put_escaped(w, name, strlen(name));
-	jw_putc(w, ':');
+	jw_put_escaped(&w->sb, name, strlen(name));
+	sb_putc(&w->sb, ':');
 	/* The value that follows needs no separator. */
 	w->first[w->depth] = true;
 }
@@ -238,7 +206,7 @@ void jw_name(struct jw *w, const char *name)
 void jw_key_quoted(struct jw *w, const char *quoted, size_t n)
 {
 	jw_sep(w);
-	jw_put(w, quoted, n);
+	sb_putn(&w->sb, quoted, n);
 	/* The value that follows needs no separator. */
 	w->first[w->depth] = true;
 }
@@ -246,7 +214,7 @@ void jw_key_quoted(struct jw *w, const char *quoted, size_t n)
 void jw_string_n(struct jw *w, const char *s, size_t n)
 {
 	jw_sep(w);
-	jw_put_escaped(w, s, n);
+	jw_put_escaped(&w->sb, s, n);
 }
 
 void jw_string(struct jw *w, const char *s)
@@ -254,78 +222,23 @@ void jw_string(struct jw *w, const char *s)
 	jw_string_n(w, s, strlen(s));
 }
 
-static void jw_raw_value(struct jw *w, const char *s)
-{
-	jw_sep(w);
-	jw_put(w, s, strlen(s));
-}
-
-char *fr_u64_digits(char *end, unsigned long long v)
-{
-	do {
-		*--end = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	return end;
-}
-
 void jw_uint(struct jw *w, unsigned long long v)
 {
-	char tmp[24], *p = fr_u64_digits(tmp + sizeof(tmp), v);
-
 	jw_sep(w);
-	jw_put(w, p, (size_t)(tmp + sizeof(tmp) - p));
-}
-
-void jw_int(struct jw *w, long long v)
-{
-	char tmp[24], *p;
-
-	/* the magnitude of LLONG_MIN does not fit a long long */
-	p = fr_u64_digits(tmp + sizeof(tmp),
-		    v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v);
-	if (v < 0)
-		*--p = '-';
-	jw_sep(w);
-	jw_put(w, p, (size_t)(tmp + sizeof(tmp) - p));
+	sb_uint(&w->sb, v);
 }
 
 void jw_bool(struct jw *w, bool v)
 {
-	jw_raw_value(w, v ? "true" : "false");
+	jw_sep(w);
+	if (v)
+		sb_putn(&w->sb, "true", 4);
+	else
+		sb_putn(&w->sb, "false", 5);
 }
 
 void jw_null(struct jw *w)
 {
-	jw_raw_value(w, "null");
-}
-
-void jw_kv_string(struct jw *w, const char *name, const char *s)
-{
-	jw_name(w, name);
-	jw_string(w, s);
-}
-
-void jw_kv_uint(struct jw *w, const char *name, unsigned long long v)
-{
-	jw_name(w, name);
-	jw_uint(w, v);
-}
-
-void jw_kv_int(struct jw *w, const char *name, long long v)
-{
-	jw_name(w, name);
-	jw_int(w, v);
-}
-
-void jw_kv_bool(struct jw *w, const char *name, bool v)
-{
-	jw_name(w, name);
-	jw_bool(w, v);
-}
-
-void jw_kv_null(struct jw *w, const char *name)
-{
-	jw_name(w, name);
-	jw_null(w);
+	jw_sep(w);
+	sb_putn(&w->sb, "null", 4);
 }

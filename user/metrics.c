@@ -8,7 +8,6 @@
  * plus FR_METRICS_DYN_PORTS ports, every other port is "other".
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,43 +18,7 @@
 #include "finrst.skel.h"
 #include "format.h"
 #include "metrics.h"
-
-__attribute__((format(printf, 2, 3)))
-static void put(struct fr_text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (t->failed)
-		return;
-	for (;;) {
-		size_t room = t->cap - t->len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(t->buf ? t->buf + t->len : NULL, room, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			t->failed = true;
-			return;
-		}
-		if ((size_t)n < room) {
-			t->len += (size_t)n;
-			return;
-		}
-		size_t cap = t->cap ? t->cap * 2 : 8192;
-		char *b;
-
-		while (cap - t->len <= (size_t)n)
-			cap *= 2;
-		b = realloc(t->buf, cap);
-		if (!b) {
-			t->failed = true;
-			return;
-		}
-		t->buf = b;
-		t->cap = cap;
-	}
-}
+#include "sb.h"
 
 #define PORT_LABEL_LEN 12
 
@@ -129,35 +92,36 @@ static struct entry *read_tstats(int fd, int ncpu, size_t *n)
 	return e;
 }
 
-static void render_teardowns(struct fr_text *t, const struct entry *e,
-			     size_t n)
+static void render_teardowns(struct sb *b, const struct entry *e, size_t n)
 {
 	char port[PORT_LABEL_LEN];
 
-	put(t, "# HELP finrst_teardowns_total TCP connection ends, by outcome, "
-	       "cause, role and service port (local for a server, remote for a "
-	       "client; \"other\" past the bound).\n"
-	       "# TYPE finrst_teardowns_total counter\n");
+	sb_printf(b,
+		  "# HELP finrst_teardowns_total TCP connection ends, by "
+		  "outcome, cause, role and service port (local for a "
+		  "server, remote for a client; \"other\" past the bound).\n"
+		  "# TYPE finrst_teardowns_total counter\n");
 	for (size_t i = 0; i < n; i++) {
 		port_label(e[i].k.port, port);
-		put(t,
-		    "finrst_teardowns_total{outcome=\"%s\",cause=\"%s\","
-		    "role=\"%s\",port=\"%s\"} %llu\n",
-		    fr_outcome_name(e[i].k.outcome),
-		    fr_cause_name(e[i].k.cause), fr_role_name(e[i].k.role),
-		    port, (unsigned long long)e[i].v.teardowns);
+		sb_printf(b,
+			  "finrst_teardowns_total{outcome=\"%s\",cause=\"%s\","
+			  "role=\"%s\",port=\"%s\"} %llu\n",
+			  fr_outcome_name(e[i].k.outcome),
+			  fr_cause_name(e[i].k.cause),
+			  fr_role_name(e[i].k.role), port,
+			  (unsigned long long)e[i].v.teardowns);
 	}
 }
 
 /* By (role, port): the entries are sorted by port, then role. */
-static void render_time_wait(struct fr_text *t, const struct entry *e,
-			     size_t n)
+static void render_time_wait(struct sb *b, const struct entry *e, size_t n)
 {
 	char port[PORT_LABEL_LEN];
 
-	put(t, "# HELP finrst_time_wait_entered_total Sockets that handed over "
-	       "to a TIME_WAIT socket, by role and service port.\n"
-	       "# TYPE finrst_time_wait_entered_total counter\n");
+	sb_printf(b,
+		  "# HELP finrst_time_wait_entered_total Sockets that handed "
+		  "over to a TIME_WAIT socket, by role and service port.\n"
+		  "# TYPE finrst_time_wait_entered_total counter\n");
 	for (size_t i = 0; i < n;) {
 		unsigned long long sum = 0;
 		size_t j = i;
@@ -166,37 +130,41 @@ static void render_time_wait(struct fr_text *t, const struct entry *e,
 		       e[j].k.role == e[i].k.role)
 			sum += e[j++].v.time_wait;
 		port_label(e[i].k.port, port);
-		put(t,
-		    "finrst_time_wait_entered_total{role=\"%s\",port=\"%s\"} "
-		    "%llu\n",
-		    fr_role_name(e[i].k.role), port, sum);
+		sb_printf(b,
+			  "finrst_time_wait_entered_total{role=\"%s\","
+			  "port=\"%s\"} %llu\n",
+			  fr_role_name(e[i].k.role), port, sum);
 		i = j;
 	}
 }
 
-static void render_hist(struct fr_text *t, struct fr_loader *l)
+static void render_hist(struct sb *b, struct fr_loader *l)
 {
 	static const unsigned long long le[FR_HIST_BUCKETS] = FR_HIST_LE_NS;
 	unsigned long long slot[FR_HIST_SLOTS], cum = 0;
 
 	for (__u32 i = 0; i < FR_HIST_SLOTS; i++)
 		slot[i] = fr_loader_percpu_sum(l->skel->maps.hist, i);
-	put(t, "# HELP finrst_close_blocked_seconds How long close() blocked "
-	       "in SO_LINGER.\n"
-	       "# TYPE finrst_close_blocked_seconds histogram\n");
+	sb_printf(b,
+		  "# HELP finrst_close_blocked_seconds How long close() "
+		  "blocked in SO_LINGER.\n"
+		  "# TYPE finrst_close_blocked_seconds histogram\n");
 	for (int i = 0; i < FR_HIST_BUCKETS; i++) {
 		cum += slot[i];
-		put(t, "finrst_close_blocked_seconds_bucket{le=\"%g\"} %llu\n",
-		    (double)le[i] / 1e9, cum);
+		sb_printf(b,
+			  "finrst_close_blocked_seconds_bucket{le=\"%g\"} "
+			  "%llu\n",
+			  (double)le[i] / 1e9, cum);
 	}
 	cum += slot[FR_HIST_BUCKETS];
-	put(t, "finrst_close_blocked_seconds_bucket{le=\"+Inf\"} %llu\n"
-	       "finrst_close_blocked_seconds_sum %.9f\n"
-	       "finrst_close_blocked_seconds_count %llu\n",
-	    cum, (double)slot[FR_HIST_SUM] / 1e9, cum);
+	sb_printf(b,
+		  "finrst_close_blocked_seconds_bucket{le=\"+Inf\"} %llu\n"
+		  "finrst_close_blocked_seconds_sum %.9f\n"
+		  "finrst_close_blocked_seconds_count %llu\n",
+		  cum, (double)slot[FR_HIST_SUM] / 1e9, cum);
 }
 
-int fr_metrics_render(struct fr_loader *l, struct fr_text *t)
+int fr_metrics_render(struct fr_loader *l, struct sb *b)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	unsigned long long unread = 0;
@@ -208,34 +176,39 @@ int fr_metrics_render(struct fr_loader *l, struct fr_text *t)
 	e = read_tstats(bpf_map__fd(l->skel->maps.tstats), ncpu, &n);
 	if (!e && n)
 		return -ENOMEM;
-	render_teardowns(t, e, n);
-	render_time_wait(t, e, n);
+	render_teardowns(b, e, n);
+	render_time_wait(b, e, n);
 	for (size_t i = 0; i < n; i++)
 		unread += e[i].v.unread_discarded;
 	free(e);
 
-	put(t, "# HELP finrst_rst_sent_no_socket_total RSTs sent in answer "
-	       "to segments no full socket took (closed port, TIME_WAIT, "
-	       "request socket).\n"
-	       "# TYPE finrst_rst_sent_no_socket_total counter\n"
-	       "finrst_rst_sent_no_socket_total %llu\n",
-	    fr_loader_counter(l, FR_CNT_RST_NOSOCK));
-	put(t, "# HELP finrst_unread_bytes_discarded_total Received bytes "
-	       "never read, thrown away by a close() that sent RST.\n"
-	       "# TYPE finrst_unread_bytes_discarded_total counter\n"
-	       "finrst_unread_bytes_discarded_total %llu\n",
-	    unread);
-	render_hist(t, l);
-	put(t, "# HELP finrst_events_lost_total Teardowns finrst could not "
-	       "record or count (ring buffer full, socket map full, "
-	       "metrics table full).\n"
-	       "# TYPE finrst_events_lost_total counter\n"
-	       "finrst_events_lost_total %llu\n",
-	    fr_loader_lost(l) + fr_loader_counter(l, FR_CNT_METRICS_FULL));
-	put(t, "# HELP finrst_build_info The running finrst: version and the "
-	       "hook backend that attached.\n"
-	       "# TYPE finrst_build_info gauge\n"
-	       "finrst_build_info{version=\"%s\",hooks=\"%s\"} 1\n",
-	    FINRST_VERSION, fr_hooks_name(l->hooks));
-	return t->failed ? -ENOMEM : 0;
+	sb_printf(b,
+		  "# HELP finrst_rst_sent_no_socket_total RSTs sent in "
+		  "answer to segments no full socket took (closed port, "
+		  "TIME_WAIT, request socket).\n"
+		  "# TYPE finrst_rst_sent_no_socket_total counter\n"
+		  "finrst_rst_sent_no_socket_total %llu\n",
+		  fr_loader_counter(l, FR_CNT_RST_NOSOCK));
+	sb_printf(b,
+		  "# HELP finrst_unread_bytes_discarded_total Received bytes "
+		  "never read, thrown away by a close() that sent RST.\n"
+		  "# TYPE finrst_unread_bytes_discarded_total counter\n"
+		  "finrst_unread_bytes_discarded_total %llu\n",
+		  unread);
+	render_hist(b, l);
+	sb_printf(b,
+		  "# HELP finrst_events_lost_total Teardowns finrst could not "
+		  "record or count (ring buffer full, socket map full, "
+		  "metrics table full).\n"
+		  "# TYPE finrst_events_lost_total counter\n"
+		  "finrst_events_lost_total %llu\n",
+		  fr_loader_lost(l) +
+			  fr_loader_counter(l, FR_CNT_METRICS_FULL));
+	sb_printf(b,
+		  "# HELP finrst_build_info The running finrst: version and "
+		  "the hook backend that attached.\n"
+		  "# TYPE finrst_build_info gauge\n"
+		  "finrst_build_info{version=\"%s\",hooks=\"%s\"} 1\n",
+		  FINRST_VERSION, fr_hooks_name(l->hooks));
+	return b->overflow ? -ENOMEM : 0;
 }

@@ -6,21 +6,16 @@
 #ifndef FINRST_METRICS_H
 #define FINRST_METRICS_H
 
-#include <stdbool.h>
-#include <stddef.h>
-
 #include "args.h"
 #include "loader.h"
+#include "sb.h"
 
-/* A growing text buffer; on allocation failure `failed` is set. */
-struct fr_text {
-	char *buf;
-	size_t len, cap;
-	bool failed;
-};
-
-/* Render every metric into *t (appended). 0, or -ENOMEM. */
-int fr_metrics_render(struct fr_loader *l, struct fr_text *t);
+/*
+ * Render every metric into *b (appended), a growing builder
+ * (sb_init_grow()). 0, or -ENOMEM: out of memory (or out of room, for a
+ * bounded one).
+ */
+int fr_metrics_render(struct fr_loader *l, struct sb *b);
 
 struct fr_http;
 

@@ -58,15 +58,6 @@ void fr_summary_free(struct fr_summary *s)
 	free(s);
 }
 
-unsigned int fr_service_port(const struct fr_record *r)
-{
-	if (r->type == FR_REC_RST || r->role == FR_ROLE_SERVER)
-		return r->sport;
-	if (r->role == FR_ROLE_CLIENT)
-		return r->dport;
-	return r->sport < r->dport ? r->sport : r->dport;
-}
-
 /* FNV-1a over the comm, up to its NUL */
 static size_t comm_hash(const char *c)
 {
@@ -185,8 +176,10 @@ static size_t format_json(struct fr_summary *s,
 	jw_lit_uint(&w, "lost", info->lost);
 	jw_key(&w, "by_outcome");
 	jw_start_object(&w);
-	for (unsigned int o = 0; o < FR_OUT__MAX; o++)
-		jw_kv_uint(&w, fr_outcome_name(o), outcome_total(s, o));
+	for (unsigned int o = 0; o < FR_OUT__MAX; o++) {
+		jw_name(&w, fr_outcome_name(o));
+		jw_uint(&w, outcome_total(s, o));
+	}
 	jw_end_object(&w);
 
 	jw_key(&w, "by_cause");
@@ -238,14 +231,14 @@ static size_t format_json(struct fr_summary *s,
 	jw_end_array(&w);
 	jw_lit_uint(&w, "by_comm_other", other);
 	jw_end_object(&w);
-	if (w.overflow || w.len + 1 >= cap) {
+	if (w.sb.overflow || w.sb.len + 1 >= cap) {
 		if (cap)
 			buf[0] = '\0';
 		return 0;
 	}
-	buf[w.len++] = '\n';
-	buf[w.len] = '\0';
-	return w.len;
+	buf[w.sb.len++] = '\n';
+	buf[w.sb.len] = '\0';
+	return w.sb.len;
 }
 
 static size_t format_text(struct fr_summary *s,

@@ -42,9 +42,4 @@ size_t fr_summary_format(struct fr_summary *s, bool json,
 			 const struct fr_summary_info *info, char *buf,
 			 size_t cap);
 
-/* The service port of a record: local for a server, remote for a client;
- * for a socket of unknown role, the lower of the two (ephemeral ports are
- * the high ones). */
-unsigned int fr_service_port(const struct fr_record *r);
-
 #endif /* FINRST_SUMMARY_H */

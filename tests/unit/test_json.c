@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_json.c - user/json.c: structure, escaping of every byte value and of
- * ill-formed UTF-8, and that a full buffer is never overrun.
+ * test_json.c - user/json.c: structure, the exact bytes of literal keys,
+ * escaping of every byte value and of ill-formed UTF-8, and that a full
+ * buffer is never overrun; and the string builder it is built on (user/sb.c),
+ * bounded and growing.
  */
 #include <limits.h>
 #include <stdint.h>
@@ -10,6 +12,7 @@
 #include "check.h"
 #include "json.h"
 #include "json_check.h"
+#include "sb.h"
 
 #define GUARD 0xa5
 #define REPLACEMENT "\xef\xbf\xbd"	/* U+FFFD in UTF-8 */
@@ -37,8 +40,10 @@ static bool roundtrip(const unsigned char *in, size_t n)
 	jw_init(&w, buf, sizeof(buf));
 	jw_string_n(&w, (const char *)in, n);
 	wlen = u8_expect_replaced(in, n, want);
-	ok = !w.overflow && w.len == strlen(buf) && json_valid(buf, w.len) &&
-	     json_string_decode(buf, w.len, decoded, sizeof(decoded), &dlen) &&
+	ok = !w.sb.overflow && w.sb.len == strlen(buf) &&
+	     json_valid(buf, w.sb.len) &&
+	     json_string_decode(buf, w.sb.len, decoded, sizeof(decoded),
+				&dlen) &&
 	     u8_valid(decoded, dlen) && dlen == wlen &&
 	     !memcmp(decoded, want, wlen);
 	if (!CHECKF(ok, "round trip of %zu bytes, got %s", n, buf))
@@ -53,11 +58,12 @@ static void test_structure(void)
 
 	jw_init(&w, buf, sizeof(buf));
 	jw_start_object(&w);
-	jw_kv_uint(&w, "a", 1);
-	jw_kv_int(&w, "b", -2);
-	jw_kv_bool(&w, "c", true);
-	jw_kv_null(&w, "d");
-	jw_kv_string(&w, "e", "x");
+	jw_name(&w, "a");
+	jw_uint(&w, 1);
+	jw_lit_uint(&w, "b", 10);
+	jw_lit_bool(&w, "c", true);
+	jw_lit_null(&w, "d");
+	jw_lit_string(&w, "e", "x");
 	jw_name(&w, "f");
 	jw_start_array(&w);
 	jw_uint(&w, 1);
@@ -69,21 +75,21 @@ static void test_structure(void)
 	jw_end_object(&w);
 	jw_bool(&w, false);
 	jw_end_array(&w);
-	jw_name(&w, "h");
+	jw_key(&w, "h");
 	jw_start_object(&w);
 	jw_end_object(&w);
-	jw_kv_int(&w, "min", LLONG_MIN);
-	jw_kv_uint(&w, "max", ULLONG_MAX);
-	jw_kv_int(&w, "zero", 0);
+	jw_lit_uint(&w, "pow", 10000000000000000000ULL);
+	jw_lit_uint(&w, "max", ULLONG_MAX);
+	jw_lit_uint(&w, "zero", 0);
 	jw_end_object(&w);
-	CHECK(!w.overflow);
+	CHECK(!w.sb.overflow);
 	CHECK_INT(w.depth, 0);
-	CHECK_STR(buf, "{\"a\":1,\"b\":-2,\"c\":true,\"d\":null,\"e\":\"x\","
+	CHECK_STR(buf, "{\"a\":1,\"b\":10,\"c\":true,\"d\":null,\"e\":\"x\","
 		       "\"f\":[1,2,{\"g\":[]},false],\"h\":{},"
-		       "\"min\":-9223372036854775808,"
+		       "\"pow\":10000000000000000000,"
 		       "\"max\":18446744073709551615,\"zero\":0}");
-	CHECK_INT(w.len, strlen(buf));
-	CHECK(json_valid(buf, w.len));
+	CHECK_INT(w.sb.len, strlen(buf));
+	CHECK(json_valid(buf, w.sb.len));
 
 	/* Top-level values are separated too; names are escaped. */
 	jw_init(&w, buf, sizeof(buf));
@@ -91,45 +97,133 @@ static void test_structure(void)
 	jw_end_array(&w);
 	jw_null(&w);
 	jw_start_object(&w);
-	jw_kv_string(&w, "q\"k\n", "");
+	jw_name(&w, "q\"k\n");
+	jw_string(&w, "");
 	jw_end_object(&w);
 	CHECK_STR(buf, "[],null,{\"q\\\"k\\n\":\"\"}");
 }
 
-/* A literal key (jw_key, jw_lit_*) writes what jw_name and jw_kv_* write,
- * separators included, at the top and nested. */
+/*
+ * What jw_key(w, key) must write, built here byte by byte: a ',' unless it
+ * is the first member, '"', the key, '"', ':'.
+ */
+static size_t key_bytes(const char *key, bool sep, char *out)
+{
+	size_t n = 0;
+
+	if (sep)
+		out[n++] = ',';
+	out[n++] = '"';
+	while (*key)
+		out[n++] = *key++;
+	out[n++] = '"';
+	out[n++] = ':';
+	out[n] = '\0';
+	return n;
+}
+
+/* The bytes w got since before are exactly want, and still NUL-ended. */
+static void check_wrote(const struct jw *w, size_t before, const char *want,
+			const char *what)
+{
+	size_t n = strlen(want);
+
+	CHECKF(!w->sb.overflow && w->sb.len == before + n &&
+		       !memcmp(w->sb.buf + before, want, n) &&
+		       w->sb.buf[w->sb.len] == '\0',
+	       "%s: wrote \"%s\", want \"%s\"", what,
+	       w->sb.buf + (before < w->sb.len ? before : w->sb.len), want);
+}
+
+/* jw_key(w, lit), checked against key_bytes() */
+#define CHECK_KEY(w, lit, sep)                                         \
+	do {                                                           \
+		char want_[64];                                        \
+		size_t before_ = (w)->sb.len;                          \
+								       \
+		key_bytes(lit, sep, want_);                            \
+		jw_key(w, lit);                                        \
+		check_wrote(w, before_, want_, "jw_key(\"" lit "\")"); \
+	} while (0)
+
+/* call(w, lit, arg), a jw_lit_*(): the key as above, then exactly value. */
+#define CHECK_LIT(w, sep, value, call, lit, arg)                       \
+	do {                                                           \
+		char want_[128];                                       \
+		size_t before_ = (w)->sb.len;                          \
+								       \
+		strcpy(want_ + key_bytes(lit, sep, want_), value);     \
+		call(w, lit, arg);                                     \
+		check_wrote(w, before_, want_, #call "(\"" lit "\")"); \
+	} while (0)
+#define lit_null(w, lit, unused) jw_lit_null(w, lit)
+
+/*
+ * A literal key (jw_key, jw_lit_*) writes exactly the quoted key and its
+ * colon, after a ',' unless first in its object, at the top and nested, and
+ * the value after it gets no separator of its own.  The keys are those of
+ * the records and the summary, the longest among them, and the empty one.
+ */
 static void test_literal_keys(void)
 {
-	char a[256], b[256];
+	char a[512], b[512];
 	struct jw w, v;
 
 	jw_init(&w, a, sizeof(a));
+	jw_start_object(&w);
+	CHECK_LIT(&w, false, "\"teardown\"", jw_lit_string, "event",
+		  "teardown");
+	CHECK_LIT(&w, true, "443", jw_lit_uint, "lport", 443);
+	CHECK_KEY(&w, "linger", true);
+	jw_start_object(&w);
+	CHECK_LIT(&w, false, "true", jw_lit_bool, "on", true);
+	CHECK_LIT(&w, true, "false", jw_lit_bool, "linger_expired", false);
+	CHECK_LIT(&w, true, "null", lit_null, "x", 0);
+	jw_end_object(&w);
+	CHECK_LIT(&w, true, "\"\"", jw_lit_string, "", "");
+	CHECK_KEY(&w, "time_wait_skipped", true);
+	jw_uint(&w, 0);
+	CHECK_KEY(&w, "stack", true);
+	jw_start_array(&w);
+	jw_start_object(&w);
+	CHECK_KEY(&w, "kernel", false);
+	jw_bool(&w, true);
+	CHECK_LIT(&w, true, "18446744073709551615", jw_lit_uint, "offset",
+		  ULLONG_MAX);
+	jw_end_object(&w);
+	jw_end_array(&w);
+	CHECK_KEY(&w, "by_comm_other", true);
+	jw_start_object(&w);
+	CHECK_KEY(&w, "close_blocked_us", false);
+	jw_start_array(&w);
+	jw_end_array(&w);
+	jw_end_object(&w);
+	jw_end_object(&w);
+	CHECK_STR(a, "{\"event\":\"teardown\",\"lport\":443,"
+		     "\"linger\":{\"on\":true,\"linger_expired\":false,"
+		     "\"x\":null},\"\":\"\",\"time_wait_skipped\":0,"
+		     "\"stack\":[{\"kernel\":true,"
+		     "\"offset\":18446744073709551615}],"
+		     "\"by_comm_other\":{\"close_blocked_us\":[]}}");
+	CHECK_INT(w.sb.len, strlen(a));
+	CHECK(!w.sb.overflow && !w.depth);
+	CHECK(json_valid(a, w.sb.len));
+
+	/* A key at the top level (a grammar error, but the bytes are those). */
 	jw_init(&v, b, sizeof(b));
-	jw_start_object(&w);
+	CHECK_KEY(&v, "event", false);
+	jw_null(&v);
+	CHECK_STR(b, "\"event\":null");
+
+	/* jw_name(), the key of any bytes, writes the same for such keys. */
+	jw_init(&v, b, sizeof(b));
 	jw_start_object(&v);
-	jw_kv_string(&w, "event", "teardown");
-	jw_lit_string(&v, "event", "teardown");
-	jw_kv_uint(&w, "lport", 443);
-	jw_lit_uint(&v, "lport", 443);
-	jw_name(&w, "linger");
-	jw_key(&v, "linger");
-	jw_start_object(&w);
-	jw_start_object(&v);
-	jw_kv_bool(&w, "on", true);
-	jw_lit_bool(&v, "on", true);
-	jw_kv_null(&w, "x");
-	jw_lit_null(&v, "x");
-	jw_end_object(&w);
+	jw_name(&v, "event");
+	jw_string(&v, "teardown");
+	jw_name(&v, "lport");
+	jw_uint(&v, 443);
 	jw_end_object(&v);
-	jw_kv_string(&w, "", "");
-	jw_lit_string(&v, "", "");
-	jw_end_object(&w);
-	jw_end_object(&v);
-	CHECK_STR(b, a);
-	CHECK_STR(b, "{\"event\":\"teardown\",\"lport\":443,"
-		     "\"linger\":{\"on\":true,\"x\":null},\"\":\"\"}");
-	CHECK_INT(v.len, strlen(b));
-	CHECK(!v.overflow);
+	CHECK_STR(b, "{\"event\":\"teardown\",\"lport\":443}");
 }
 
 /* The escape chosen for each byte of a one-byte string. */
@@ -270,8 +364,8 @@ static void test_crafted(void)
 		roundtrip((const unsigned char *)in, strlen(in));
 		jw_init(&w, buf, sizeof(buf));
 		jw_string(&w, in);
-		CHECKF(json_valid(buf, w.len) &&
-			       json_string_decode(buf, w.len, decoded,
+		CHECKF(json_valid(buf, w.sb.len) &&
+			       json_string_decode(buf, w.sb.len, decoded,
 						  sizeof(decoded), &dlen) &&
 			       !strcmp(decoded, cases[i].decoded),
 		       "crafted case %zu: got %s", i, buf);
@@ -313,17 +407,17 @@ static void write_doc(struct jw *w)
 	static const char comm[] = "a\"b\\c\x01\xff\xe2\x82\xac\n";
 
 	jw_start_object(w);
-	jw_kv_string(w, "event", "teardown");
+	jw_lit_string(w, "event", "teardown");
 	jw_name(w, "comm");
 	jw_string_n(w, comm, sizeof(comm) - 1);
-	jw_name(w, "list");
+	jw_name(w, "l\"st");
 	jw_start_array(w);
 	jw_uint(w, 12345);
-	jw_int(w, -1);
+	jw_uint(w, ULLONG_MAX);
 	jw_bool(w, true);
 	jw_null(w);
 	jw_end_array(w);
-	jw_kv_string(w, "s", "\x7f\x7f\x7f\x7f");
+	jw_lit_string(w, "s", "\x7f\x7f\x7f\x7f");
 	jw_lit_uint(w, "lport", 443);
 	jw_key(w, "linger");
 	jw_start_object(w);
@@ -342,8 +436,8 @@ static void test_overflow(void)
 
 	jw_init(&w, full, sizeof(full));
 	write_doc(&w);
-	CHECK(!w.overflow);
-	len = w.len;
+	CHECK(!w.sb.overflow);
+	len = w.sb.len;
 	CHECK(json_valid(full, len));
 
 	for (cap = 0; cap <= len + 2; cap++) {
@@ -354,24 +448,24 @@ static void test_overflow(void)
 		for (i = cap; i < sizeof(mem); i++)
 			guard_ok &= (unsigned char)mem[i] == GUARD;
 		CHECKF(guard_ok, "cap %zu: wrote past cap", cap);
-		CHECKF(w.overflow == (cap <= len), "cap %zu: overflow %d", cap,
-		       w.overflow);
-		CHECKF(w.len < cap || (cap == 0 && w.len == 0),
-		       "cap %zu: len %zu", cap, w.len);
+		CHECKF(w.sb.overflow == (cap <= len), "cap %zu: overflow %d",
+		       cap, w.sb.overflow);
+		CHECKF(w.sb.len < cap || (cap == 0 && w.sb.len == 0),
+		       "cap %zu: len %zu", cap, w.sb.len);
 		if (cap) {
 			/* Always a NUL-terminated prefix of the output. */
-			CHECKF(strlen(mem) == w.len &&
-				       !memcmp(mem, full, w.len),
+			CHECKF(strlen(mem) == w.sb.len &&
+				       !memcmp(mem, full, w.sb.len),
 			       "cap %zu: not a prefix", cap);
 		}
-		if (!w.overflow)
+		if (!w.sb.overflow)
 			CHECK_STR(mem, full);
 	}
 
 	/* cap 0 never touches the buffer, even to write a NUL. */
 	jw_init(&w, NULL, 0);
 	write_doc(&w);
-	CHECK(w.overflow);
+	CHECK(w.sb.overflow);
 }
 
 static void test_depth(void)
@@ -387,7 +481,7 @@ static void test_depth(void)
 		jw_start_array(&w);
 	for (i = 0; i < JW_MAX_DEPTH + 4; i++)
 		jw_end_array(&w);
-	CHECK(w.overflow);
+	CHECK(w.sb.overflow);
 	for (i = 256; i < (int)sizeof(mem); i++)
 		guard_ok &= (unsigned char)mem[i] == GUARD;
 	CHECK(guard_ok);
@@ -398,14 +492,123 @@ static void test_depth(void)
 		jw_start_array(&w);
 	for (i = 0; i < JW_MAX_DEPTH - 1; i++)
 		jw_end_array(&w);
-	CHECK(!w.overflow);
-	CHECK(json_valid(mem, w.len));
+	CHECK(!w.sb.overflow);
+	CHECK(json_valid(mem, w.sb.len));
 
 	/* An unbalanced end is flagged rather than written. */
 	jw_init(&w, mem, 256);
 	jw_end_object(&w);
-	CHECK(w.overflow);
+	CHECK(w.sb.overflow);
 	CHECK_STR(mem, "");
+}
+
+/* Every append of sb.h, at every cap: the bytes, and never one past cap. */
+static void sb_doc(struct sb *b)
+{
+	sb_puts(b, "pid ");
+	sb_uint(b, 4321);
+	sb_putc(b, ' ');
+	sb_putn(b, "[abc]", 5);
+	sb_uint(b, 0);
+	sb_printf(b, " %s=%-4d|", "x", 7);
+	sb_uint(b, ULLONG_MAX);
+	sb_putn(b, "", 0);
+	sb_putc(b, '.');
+}
+
+#define SB_DOC "pid 4321 [abc]0 x=7   |18446744073709551615."
+
+static void test_sb_bounded(void)
+{
+	char mem[128 + 16];
+	size_t cap, i, len = strlen(SB_DOC);
+	struct sb b;
+	bool guard_ok;
+
+	for (cap = 0; cap <= len + 2; cap++) {
+		memset(mem, GUARD, sizeof(mem));
+		sb_init(&b, mem, cap);
+		sb_doc(&b);
+		guard_ok = true;
+		for (i = cap; i < sizeof(mem); i++)
+			guard_ok &= (unsigned char)mem[i] == GUARD;
+		CHECKF(guard_ok, "sb cap %zu: wrote past cap", cap);
+		CHECKF(b.overflow == (cap <= len), "sb cap %zu: overflow %d",
+		       cap, b.overflow);
+		CHECKF(b.len < cap || (cap == 0 && b.len == 0),
+		       "sb cap %zu: len %zu", cap, b.len);
+		if (cap)
+			CHECKF(strlen(mem) == b.len &&
+				       !memcmp(mem, SB_DOC, b.len),
+			       "sb cap %zu: not a prefix", cap);
+		/* sb_finish: all of it, or nothing */
+		if (b.overflow) {
+			CHECK_INT(sb_finish(&b), 0);
+			if (cap)
+				CHECK_STR(mem, "");
+		} else {
+			CHECK_INT(sb_finish(&b), len);
+			CHECK_STR(mem, SB_DOC);
+		}
+	}
+
+	/* Once over, nothing more goes in, even what would fit. */
+	sb_init(&b, mem, 8);
+	sb_puts(&b, "abcdefgh");
+	CHECK(b.overflow);
+	sb_putc(&b, 'x');
+	sb_printf(&b, "%d", 1);
+	CHECK(b.overflow && b.len == 0);
+	CHECK_STR(mem, "");
+
+	/* A printf that does not fit leaves the prefix before it. */
+	sb_init(&b, mem, 8);
+	sb_putn(&b, "ab", 2);
+	sb_printf(&b, "%s", "cdefghij");
+	CHECK(b.overflow && b.len == 2);
+	CHECK_STR(mem, "ab");
+	CHECK(!sb_reserve(&b, 0));
+
+	/* The last byte is the NUL's: cap 3 holds two. */
+	sb_init(&b, mem, 3);
+	CHECK(sb_reserve(&b, 2) && !sb_reserve(&b, 3) && b.overflow);
+	CHECK_INT(b.cap, 3);
+
+	/* cap 0 never touches the buffer. */
+	sb_init(&b, NULL, 0);
+	sb_doc(&b);
+	CHECK(b.overflow && b.len == 0);
+	CHECK_INT(sb_finish(&b), 0);
+}
+
+/* A growing builder: past its first 8 KiB, by printf and by putn. */
+static void test_sb_grow(void)
+{
+	size_t i, len = 0, piece = strlen(SB_DOC);
+	struct sb b;
+	bool ok = true;
+
+	sb_init_grow(&b);
+	CHECK(!b.overflow && b.buf && b.cap >= 8192 && b.len == 0);
+	CHECK_STR(b.buf, "");
+	for (i = 0; i < 1000; i++) {
+		sb_doc(&b);
+		len += piece;
+		ok &= !b.overflow && b.len == len && b.len < b.cap &&
+		      b.buf[b.len] == '\0' &&
+		      !memcmp(b.buf + len - piece, SB_DOC, piece);
+	}
+	CHECK(ok);
+	CHECK(b.cap > 8192);
+	/* one printf far larger than the room left */
+	sb_printf(&b, "%-100000s|", "wide");
+	len += 100001;
+	CHECK(!b.overflow && b.len == len && b.len < b.cap);
+	CHECK(!memcmp(b.buf + len - 100001, "wide ", 5) &&
+	      !strcmp(b.buf + len - 2, " |"));
+	CHECK_INT(strlen(b.buf), len);
+	CHECK_INT(sb_finish(&b), len);
+	free(b.buf);
 }
 
 int main(void)
@@ -419,5 +622,7 @@ int main(void)
 	test_random();
 	test_overflow();
 	test_depth();
+	test_sb_bounded();
+	test_sb_grow();
 	return check_exit("test_json");
 }

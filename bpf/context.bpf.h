@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * context.bpf.h - the call context: which local call (close, shutdown,
+ * connect(AF_UNSPEC), exit) runs on which socket, what shutdown() asked for,
+ * when close() returned, whether a RST is an active one, and who accepted a
+ * socket. Each backend learns it its own way (finrst.bpf.c).
+ *
+ * Part of the one BPF object: included by finrst.bpf.c only, in the order
+ * it gives, after vmlinux.h and libbpf's headers.
+ */
+#ifndef FINRST_CONTEXT_BPF_H
+#define FINRST_CONTEXT_BPF_H
+
+/* A local call in progress on a thread (fentry/kprobe backends). */
+enum fr_call_kind {
+	CALL_NONE,
+	CALL_CLOSE,
+	CALL_SHUTDOWN,
+	CALL_DISCONNECT,
+};
+
+struct fr_call {
+	__u64 sk;
+	__u32 kind;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);		/* tid */
+	__type(value, struct fr_call);
+} calls SEC(".maps");
+
+/* What shutdown() asked for, keyed by socket address. */
+struct fr_shut {
+	__u8 how;			/* FR_SHUT_* */
+	__u8 state;			/* TCP state at the call */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct fr_shut);
+} shuts SEC(".maps");
+
+/* A close() blocked in linger: tid -> socket, then socket -> end time. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u64);
+} lingering SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u64);
+} close_ends SEC(".maps");
+
+/* tid -> socket inside tcp_send_active_reset (fentry/kprobe backends). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u64);
+} active_rst SEC(".maps");
+
+/* Threads with an entry in `lingering`: lets the syscall hooks skip work. */
+__u64 nr_lingering;
+/* Entries in `shuts`, or more (an LRU eviction is not counted): while it is
+ * 0, a record's end needs no lookup there. */
+__u64 nr_shuts;
+
+/*
+ * Is the current task running a local call on @sk (close, shutdown,
+ * connect(AF_UNSPEC), or process exit)?  On loopback the peer's transitions
+ * run in the softirq of the sender's syscall, so the syscall alone proves
+ * nothing: the socket must also be owned by the caller (lock_sock), which a
+ * softirq never sees.  Returns an enum fr_call_kind.
+ */
+static __always_inline int local_call(struct sock *sk, bool *exiting,
+				      bool *listener_child)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	bool owned = sk->sk_lock.owned;
+	/* inet_csk_listen_stop() resets never-accepted children under
+	 * bh_lock_sock only: not owned, no struct socket, not yet orphaned. */
+	bool child = !owned && !sk->sk_socket && !sk_flag(sk, SOCK_DEAD);
+
+	*exiting = task->flags & PF_EXITING;
+	*listener_child = false;
+
+	if (mode != FR_HOOKS_TRACEPOINT) {
+		__u32 tid = current_tid();
+		struct fr_call *c = bpf_map_lookup_elem(&calls, &tid);
+
+		if (!c)
+			return CALL_NONE;
+		if (c->sk == (__u64)sk && owned)
+			return c->kind;
+		if (c->kind == CALL_CLOSE && child) {
+			*listener_child = true;
+			return CALL_CLOSE;
+		}
+		return CALL_NONE;
+	}
+
+	long nr = task_syscall_nr(task);
+	int kind;
+
+	switch (nr) {
+	case NR_connect:
+		kind = CALL_DISCONNECT;
+		break;
+	case NR_shutdown:
+		kind = CALL_SHUTDOWN;
+		break;
+	case NR_close:
+	case NR_close_range:
+	case NR_dup2:
+	case NR_dup3:
+	case NR_execve:
+	case NR_execveat:
+	case NR_exit:
+	case NR_exit_group:
+		kind = CALL_CLOSE;
+		break;
+	default:
+		kind = *exiting ? CALL_CLOSE : CALL_NONE;
+		break;
+	}
+	if (kind == CALL_NONE)
+		return CALL_NONE;
+	if (owned)
+		return kind;
+	if (kind == CALL_CLOSE && child) {
+		*listener_child = true;
+		return CALL_CLOSE;
+	}
+	return CALL_NONE;
+}
+
+/* Is this RST an active one (tcp_send_active_reset), not a reply? */
+static __always_inline bool rst_active(const struct sock *sk,
+				       const struct sk_buff *skb)
+{
+	__u32 tid;
+	__u64 *a;
+
+	/* tracepoint: tcp_send_active_reset passes no skb; replies pass the
+	 * segment they answer (tcp_v4_send_reset). */
+	if (mode == FR_HOOKS_TRACEPOINT)
+		return !skb;
+	tid = current_tid();
+	a = bpf_map_lookup_elem(&active_rst, &tid);
+	return a && *a == (__u64)sk;
+}
+
+/* What the hooks of every backend share. */
+
+static __always_inline void close_returned(void)
+{
+	__u32 tid = current_tid();
+	__u64 *skp = bpf_map_lookup_elem(&lingering, &tid);
+	__u64 sk, now;
+
+	if (!skp)
+		return;
+	sk = *skp;
+	now = bpf_ktime_get_ns();
+	bpf_map_update_elem(&close_ends, &sk, &now, BPF_ANY);
+	if (!bpf_map_delete_elem(&lingering, &tid))
+		__sync_fetch_and_add(&nr_lingering, -1);
+}
+
+static __always_inline void shutdown_called(__u64 sk, int how, int state)
+{
+	struct fr_shut *v, init = {};
+	__u8 bits;
+
+	/* SHUT_RD 0, SHUT_WR 1, SHUT_RDWR 2 */
+	if (how < 0 || how > 2)
+		return;
+	bits = how == 0 ? FR_SHUT_RD : how == 1 ? FR_SHUT_WR :
+						  FR_SHUT_RD | FR_SHUT_WR;
+	v = bpf_map_lookup_elem(&shuts, &sk);
+	if (v) {
+		v->how |= bits;
+		return;
+	}
+	init.how = bits;
+	init.state = state;
+	/* counted before it is visible, so emit() never skips an entry */
+	__sync_fetch_and_add(&nr_shuts, 1);
+	if (!bpf_map_update_elem(&shuts, &sk, &init, BPF_NOEXIST))
+		return;
+	__sync_fetch_and_add(&nr_shuts, -1);
+	/* another CPU's shutdown() of the same socket got in first */
+	v = bpf_map_lookup_elem(&shuts, &sk);
+	if (v)
+		v->how |= bits;
+}
+
+static __always_inline void call_enter(__u64 sk, __u32 kind)
+{
+	__u32 tid = current_tid();
+	struct fr_call c = { .sk = sk, .kind = kind };
+
+	if (kind == CALL_DISCONNECT) {
+		/* tcp_disconnect inside tcp_close is SO_LINGER {1,0} */
+		struct fr_call *cur = bpf_map_lookup_elem(&calls, &tid);
+
+		if (cur && cur->kind == CALL_CLOSE)
+			return;
+	}
+	bpf_map_update_elem(&calls, &tid, &c, BPF_ANY);
+}
+
+static __always_inline void call_exit(__u32 kind)
+{
+	__u32 tid = current_tid();
+	struct fr_call *cur = bpf_map_lookup_elem(&calls, &tid);
+
+	if (cur && cur->kind == kind)
+		bpf_map_delete_elem(&calls, &tid);
+	if (kind == CALL_CLOSE)
+		close_returned();
+}
+
+static __always_inline void active_reset_enter(__u64 sk)
+{
+	__u32 tid = current_tid();
+
+	bpf_map_update_elem(&active_rst, &tid, &sk, BPF_ANY);
+}
+
+static __always_inline void active_reset_exit(void)
+{
+	__u32 tid = current_tid();
+
+	bpf_map_delete_elem(&active_rst, &tid);
+}
+
+/*
+ * accept() handed @sk to the current task: the owner of a server record that
+ * no local call names (a RST received, a timer). Only a socket with an entry
+ * gets one: its birth passed the filters. The entry is the socket's if it
+ * has no cookie yet (a listener's child takes its cookie after accept, see
+ * sock_entry) or the socket's cookie, read here: @sk is an address from the
+ * file table, not a BTF pointer.
+ */
+static __always_inline void accepted(__u64 sk)
+{
+	struct sock *skp = (struct sock *)sk;
+	struct fr_sock *s;
+
+	if (!sk)
+		return;
+	s = bpf_map_lookup_elem(&socks, &sk);
+	if (!s || s->emitted)
+		return;
+	if (s->cookie &&
+	    s->cookie != (__u64)BPF_CORE_READ(skp, __sk_common.skc_cookie.counter))
+		return;
+	s->owner_pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(s->owner_comm, sizeof(s->owner_comm));
+}
+
+/* fd -> struct sock, for shutdown(fd, how). */
+static __always_inline __u64 fd_to_sock(struct task_struct *task, int fd)
+{
+	struct file **fds, *file = NULL;
+	struct fdtable *fdt;
+	struct socket *sock;
+	unsigned int max;
+	umode_t imode;
+
+	if (fd < 0)
+		return 0;
+	/* BTF pointers from the current task: direct loads, not helper
+	 * calls; the table's slot is past a variable index, so it is read */
+	fdt = task->files->fdt;
+	fds = fdt->fd;
+	max = fdt->max_fds;
+	if ((unsigned int)fd >= max)
+		return 0;
+	if (bpf_probe_read_kernel(&file, sizeof(file), fds + fd) || !file)
+		return 0;
+	imode = BPF_CORE_READ(file, f_inode, i_mode);
+	if ((imode & S_IFMT) != S_IFSOCK)
+		return 0;
+	sock = BPF_CORE_READ(file, private_data);
+	return (__u64)BPF_CORE_READ(sock, sk);
+}
+
+/*
+ * Syscall tracepoints: the kernel runs each program for its own syscall
+ * only (perf_syscall_enter/exit test a bitmap first), not for every
+ * syscall on the host. Their records are struct syscall_trace_enter/exit:
+ * the syscall number, then the arguments or the return value, 8 bytes each.
+ */
+struct fr_sys_enter {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__u64 args[6];
+};
+
+struct fr_sys_exit {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__s64 ret;
+};
+
+static __always_inline void accept_returned(long ret)
+{
+	if (ret >= 0)
+		accepted(fd_to_sock(bpf_get_current_task_btf(), (int)ret));
+}
+
+#endif
