@@ -10,18 +10,18 @@
 #define FINRST_COMMON_BPF_H
 
 /* Configuration, set by userspace before load. */
-const volatile __u32 mode = FR_HOOKS_TRACEPOINT;	/* enum fr_hooks */
-const volatile __u32 hz = 250;		/* kernel CONFIG_HZ, for sk_lingertime */
+const volatile __u32 mode = FR_HOOKS_TRACEPOINT; /* enum fr_hooks */
+const volatile __u32 hz = 250; /* kernel CONFIG_HZ, for sk_lingertime */
 const volatile __u32 filter_netns;
 const volatile __u32 filter_pid;
 const volatile __u16 filter_family;
 const volatile __u16 nr_filter_ports;
 const volatile __u16 filter_ports[FR_MAX_PORTS];
-const volatile bool records_on = true;	/* records to the ring buffer */
-const volatile bool metrics_on;		/* aggregate for --metrics */
-const volatile bool rst_only;		/* --rst-only: no "fin" records */
-const volatile bool stacks_on;		/* --stack */
-const volatile __u64 filter_cgroup;	/* --cgroup: cgroup v2 id, 0 = any */
+const volatile bool records_on = true; /* records to the ring buffer */
+const volatile bool metrics_on;	       /* aggregate for --metrics */
+const volatile bool rst_only;	       /* --rst-only: no "fin" records */
+const volatile bool stacks_on;	       /* --stack */
+const volatile __u64 filter_cgroup;    /* --cgroup: cgroup v2 id, 0 = any */
 /* --test-stale-entries (testing only): leave a socket's entry behind at
  * tcp_destroy_sock, as when the kernel runs no program there, so that the
  * sweep has dead entries to find. */
@@ -29,7 +29,7 @@ const volatile bool test_stale_entries;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 << 20);	/* resized by userspace */
+	__uint(max_entries, 4 << 20); /* resized by userspace */
 } records SEC(".maps");
 
 struct {

@@ -33,9 +33,10 @@ static __always_inline bool tw_table_full(struct sock *sk)
 	int refs, max;
 
 	if (!bpf_core_field_exists(struct inet_timewait_death_row, tw_refcount))
-		return false;		/* < 5.19: atomic tw_count */
+		return false; /* < 5.19: atomic tw_count */
 	if (bpf_core_field_size(net->ipv4.tcp_death_row) == sizeof(void *))
-		dr = BPF_CORE_READ((struct net___dr_ptr *)net, ipv4.tcp_death_row);
+		dr = BPF_CORE_READ((struct net___dr_ptr *)net,
+				   ipv4.tcp_death_row);
 	else
 		dr = &net->ipv4.tcp_death_row;
 	refs = BPF_CORE_READ(dr, tw_refcount.refs.counter);

@@ -27,14 +27,14 @@ struct fr_call {
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
-	__type(key, __u32);		/* tid */
+	__type(key, __u32); /* tid */
 	__type(value, struct fr_call);
 } calls SEC(".maps");
 
 /* What shutdown() asked for, keyed by socket address. */
 struct fr_shut {
-	__u8 how;			/* FR_SHUT_* */
-	__u8 state;			/* TCP state at the call */
+	__u8 how;   /* FR_SHUT_* */
+	__u8 state; /* TCP state at the call */
 };
 
 struct {
@@ -183,8 +183,9 @@ static __always_inline void shutdown_called(__u64 sk, int how, int state)
 	/* SHUT_RD 0, SHUT_WR 1, SHUT_RDWR 2 */
 	if (how < 0 || how > 2)
 		return;
-	bits = how == 0 ? FR_SHUT_RD : how == 1 ? FR_SHUT_WR :
-						  FR_SHUT_RD | FR_SHUT_WR;
+	bits = how == 0 ? FR_SHUT_RD :
+	       how == 1 ? FR_SHUT_WR :
+			  FR_SHUT_RD | FR_SHUT_WR;
 	v = bpf_map_lookup_elem(&shuts, &sk);
 	if (v) {
 		v->how |= bits;
@@ -262,7 +263,8 @@ static __always_inline void accepted(__u64 sk)
 	if (!s || s->emitted)
 		return;
 	if (s->cookie &&
-	    s->cookie != (__u64)BPF_CORE_READ(skp, __sk_common.skc_cookie.counter))
+	    s->cookie !=
+		    (__u64)BPF_CORE_READ(skp, __sk_common.skc_cookie.counter))
 		return;
 	s->owner_pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(s->owner_comm, sizeof(s->owner_comm));

@@ -56,7 +56,7 @@ static __always_inline void hist_add(__u32 idx, __u64 v)
 	__u64 *p = bpf_map_lookup_elem(&hist, &idx);
 
 	if (p)
-		__sync_fetch_and_add(p, v);	/* see count() */
+		__sync_fetch_and_add(p, v); /* see count() */
 }
 
 /* --metrics: count a classified record. */
@@ -193,7 +193,8 @@ static __always_inline void emit(struct sock *sk, struct fr_sock *s, __u64 now)
 		/* The linger timeout ran out: close() returned (end known)
 		 * before our FIN was acknowledged.  A reset during the wait
 		 * ends the socket before close() returns, so end is unknown. */
-		if (end && (!(r->flags & FR_F_FIN_ACKED) || s->fin_acked_ns > e))
+		if (end &&
+		    (!(r->flags & FR_F_FIN_ACKED) || s->fin_acked_ns > e))
 			r->flags |= FR_F_LINGER_EXPIRED;
 	}
 

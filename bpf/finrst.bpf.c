@@ -71,18 +71,18 @@ int BPF_PROG(stack_send_reset, const struct sock *csk,
 }
 
 FR_TWINS(set_state, "inet_sock_set_state", TWIN_SET_STATE, sk, old, new,
-	 handle_set_state((struct sock *)sk, old, new),
-	 const struct sock *sk, const int old, const int new)
+	 handle_set_state((struct sock *)sk, old, new), const struct sock *sk,
+	 const int old, const int new)
 
 /* >= 6.10: the tracepoint carries enum sk_rst_reason (commit 5cb2cb3cb271). */
-FR_TWINS(send_reset_reason, "tcp_send_reset", TWIN_SEND_RESET, sk, skb,
-	 reason, handle_send_reset(sk, skb, reason, true),
-	 const struct sock *sk, const struct sk_buff *skb, int reason)
+FR_TWINS(send_reset_reason, "tcp_send_reset", TWIN_SEND_RESET, sk, skb, reason,
+	 handle_send_reset(sk, skb, reason, true), const struct sock *sk,
+	 const struct sk_buff *skb, int reason)
 
 /* < 6.10: no reason argument. */
 FR_TWINS(send_reset, "tcp_send_reset", TWIN_SEND_RESET, sk, skb, 0,
-	 handle_send_reset(sk, skb, 0, false),
-	 const struct sock *sk, const struct sk_buff *skb)
+	 handle_send_reset(sk, skb, 0, false), const struct sock *sk,
+	 const struct sk_buff *skb)
 
 FR_TWINS(receive_reset, "tcp_receive_reset", TWIN_RECEIVE_RESET, sk, 0, 0,
 	 handle_receive_reset(sk), struct sock *sk)
@@ -118,7 +118,6 @@ int BPF_PROG(fexit_inet_accept, struct socket *sock, struct socket *newsock)
 	accepted((__u64)BPF_CORE_READ(newsock, sk));
 	return 0;
 }
-
 
 SEC("fentry/tcp_close")
 int BPF_PROG(fentry_tcp_close, struct sock *sk, long timeout)

@@ -48,12 +48,11 @@ static __always_inline void handle_nosock_rst(const struct sock *sk,
 		netns = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
 	if (filter_netns && netns != filter_netns)
 		return;
-	if (filter_family &&
-	    !((ver == 4 && filter_family == AF_INET) ||
-	      (ver == 6 && filter_family == AF_INET6)))
+	if (filter_family && !((ver == 4 && filter_family == AF_INET) ||
+			       (ver == 6 && filter_family == AF_INET6)))
 		return;
 	if (filter_pid)
-		return;		/* no task sends these */
+		return; /* no task sends these */
 
 	struct tcphdr tcph;
 

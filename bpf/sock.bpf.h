@@ -13,26 +13,26 @@
 /* Per-socket state, from the first event to tcp_destroy_sock. */
 struct fr_sock {
 	struct fr_record rec;
-	__u64 cookie;		/* the socket's cookie: whose entry this is */
+	__u64 cookie; /* the socket's cookie: whose entry this is */
 	__u64 birth_ns;
-	__u64 close_start_ns;	/* close() began to wait in linger */
-	__u64 fin_acked_ns;	/* our FIN was acknowledged */
+	__u64 close_start_ns; /* close() began to wait in linger */
+	__u64 fin_acked_ns;   /* our FIN was acknowledged */
 	__u32 closer_tid;
-	__u32 owner_pid;	/* the task that accepted it (server) */
+	__u32 owner_pid; /* the task that accepted it (server) */
 	char owner_comm[FR_COMM_LEN];
-	__u8 pending;		/* ended; waiting for the RST it will send */
+	__u8 pending; /* ended; waiting for the RST it will send */
 	__u8 emitted;
-	__u8 state_set;		/* rec.state holds the state at a local call */
+	__u8 state_set; /* rec.state holds the state at a local call */
 	__u8 born;
-	__u8 marked;		/* counted live by the exit reconciliation */
-	__u8 local_rst;		/* its RST comes from a local call (task) */
+	__u8 marked;	/* counted live by the exit reconciliation */
+	__u8 local_rst; /* its RST comes from a local call (task) */
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, FR_MAX_SOCKS);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, __u64);		/* struct sock address */
+	__type(key, __u64); /* struct sock address */
 	__type(value, struct fr_sock);
 } socks SEC(".maps");
 
@@ -123,7 +123,7 @@ static __always_inline bool sk_flag(struct sock *sk, int bit)
  * takes it at the child's next event.
  */
 static __always_inline struct fr_sock *sock_entry(struct sock *sk, bool create,
-						 bool cookie_final)
+						  bool cookie_final)
 {
 	__u64 key = (__u64)sk;
 	struct fr_sock *s = bpf_map_lookup_elem(&socks, &key);
@@ -146,7 +146,7 @@ static __always_inline struct fr_sock *sock_entry(struct sock *sk, bool create,
 		bpf_map_update_elem(&socks, &key, &fr_sock_zero, BPF_NOEXIST);
 		s = bpf_map_lookup_elem(&socks, &key);
 		if (!s) {
-			count(FR_CNT_NO_STORAGE);	/* the map is full */
+			count(FR_CNT_NO_STORAGE); /* the map is full */
 			return NULL;
 		}
 	}
@@ -211,9 +211,9 @@ static __always_inline void snapshot(struct sock *sk, struct tcp_sock *tp,
 		__builtin_memcpy(r->saddr, &sk->__sk_common.skc_rcv_saddr, 4);
 		__builtin_memcpy(r->daddr, &sk->__sk_common.skc_daddr, 4);
 	} else {
-		__builtin_memcpy(r->saddr,
-				 sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8,
-				 16);
+		__builtin_memcpy(
+			r->saddr,
+			sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8, 16);
 		__builtin_memcpy(r->daddr,
 				 sk->__sk_common.skc_v6_daddr.in6_u.u6_addr8,
 				 16);

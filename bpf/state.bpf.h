@@ -108,9 +108,9 @@ static __always_inline void birth(struct sock *sk, int role)
  * same call is still to come (tcp_set_state(CLOSE) runs before
  * tcp_send_active_reset in __tcp_close and tcp_disconnect).
  */
-static __always_inline void on_close_state(struct sock *sk,
-					   struct tcp_sock *tp,
-					   struct fr_sock *s, int old, __u64 now)
+static __always_inline void on_close_state(struct sock *sk, struct tcp_sock *tp,
+					   struct fr_sock *s, int old,
+					   __u64 now)
 {
 	struct fr_record *r = &s->rec;
 	bool exiting, child;
@@ -160,7 +160,7 @@ static __always_inline void on_close_state(struct sock *sk,
 			r->rst_cause = FR_CAUSE_LINGER2;
 		} else if (old == FR_TCP_ESTABLISHED ||
 			   old == FR_TCP_CLOSE_WAIT || old == FR_TCP_SYN_RECV) {
-			r->rst_cause = FR_CAUSE_MEMORY;	/* tcp_check_oom() */
+			r->rst_cause = FR_CAUSE_MEMORY; /* tcp_check_oom() */
 		}
 	} else if (kind == CALL_DISCONNECT) {
 		/* connect(AF_UNSPEC) -> tcp_disconnect(); not a close */
@@ -186,7 +186,8 @@ static __always_inline void on_close_state(struct sock *sk,
 	 * tcp_time_wait(): a timewait socket takes over (KERNELS.md). */
 	if (old == FR_TCP_FIN_WAIT1 || old == FR_TCP_FIN_WAIT2 ||
 	    old == FR_TCP_CLOSING)
-		r->flags |= tw_table_full(sk) ? FR_F_TW_SKIPPED : FR_F_TIME_WAIT;
+		r->flags |= tw_table_full(sk) ? FR_F_TW_SKIPPED :
+						FR_F_TIME_WAIT;
 	emit(sk, s, now);
 }
 
@@ -221,7 +222,7 @@ static __always_inline int handle_set_state(struct sock *sk, int old, int new)
 		s = sock_state(sk, false);
 		if (s) {
 			if (s->born && !s->emitted)
-				count(FR_CNT_ENDED);	/* not a connection */
+				count(FR_CNT_ENDED); /* not a connection */
 			sock_drop(sk);
 		}
 		return 0;
@@ -270,8 +271,8 @@ static __always_inline int handle_set_state(struct sock *sk, int old, int new)
 	else if (kind == CALL_SHUTDOWN)
 		note_shutdown_call(s, old);
 
-	if ((new == FR_TCP_FIN_WAIT1 && old != FR_TCP_FIN_WAIT1) ||
-	    (new == FR_TCP_LAST_ACK && old == FR_TCP_CLOSE_WAIT)) {
+	if ((new == FR_TCP_FIN_WAIT1 &&old != FR_TCP_FIN_WAIT1) ||
+	    (new == FR_TCP_LAST_ACK &&old == FR_TCP_CLOSE_WAIT)) {
 		/* tcp_send_fin() follows tcp_close_state() */
 		if (!(s->rec.flags & FR_F_LOCAL_FIN)) {
 			s->rec.flags |= FR_F_LOCAL_FIN;
@@ -287,9 +288,9 @@ static __always_inline int handle_set_state(struct sock *sk, int old, int new)
 static __always_inline __u8 timer_rst_cause(struct sock *sk, int state)
 {
 	if (state == FR_TCP_FIN_WAIT2 && sk_flag(sk, SOCK_DEAD))
-		return FR_CAUSE_LINGER2;	/* tcp_keepalive_timer, FIN_WAIT2 */
+		return FR_CAUSE_LINGER2; /* tcp_keepalive_timer, FIN_WAIT2 */
 	if (sk_flag(sk, SOCK_DEAD))
-		return FR_CAUSE_MEMORY;	/* tcp_out_of_resources: orphans only */
+		return FR_CAUSE_MEMORY; /* tcp_out_of_resources: orphans only */
 	if (sk_flag(sk, SOCK_KEEPOPEN))
 		return FR_CAUSE_KEEPALIVE_TIMEOUT; /* tcp_keepalive_timer: probes out */
 	return FR_CAUSE_RST_OTHER;

@@ -22,8 +22,13 @@
  * slot holds other arguments (a socket cannot change state inside its own
  * change) and the twin handles it.
  */
-enum fr_twin { TWIN_SET_STATE, TWIN_SEND_RESET, TWIN_RECEIVE_RESET,
-	       TWIN_DESTROY, TWIN__MAX };
+enum fr_twin {
+	TWIN_SET_STATE,
+	TWIN_SEND_RESET,
+	TWIN_RECEIVE_RESET,
+	TWIN_DESTROY,
+	TWIN__MAX
+};
 
 struct fr_event {
 	__u64 a, b, c;
@@ -48,8 +53,7 @@ static __always_inline void twin_done(__u32 slot, __u64 a, __u64 b, __u64 c)
 }
 
 /* In a twin: did the primary handle this event? */
-static __always_inline bool twin_handled(__u32 slot, __u64 a, __u64 b,
-					 __u64 c)
+static __always_inline bool twin_handled(__u32 slot, __u64 a, __u64 b, __u64 c)
 {
 	struct fr_event *e = bpf_map_lookup_elem(&twins, &slot);
 
@@ -68,22 +72,21 @@ static __always_inline bool twin_handled(__u32 slot, __u64 a, __u64 b,
  * arguments, in SLOT; the twin, attached after it, runs HANDLE only when
  * the slot does not hold them. The rest are the tracepoint's arguments.
  */
-#define FR_TWINS(name, tp, slot, a, b, c, handle, ...)			\
-	SEC("tp_btf/" tp)						\
-	int BPF_PROG(tp_##name, __VA_ARGS__)				\
-	{								\
-		handle;							\
-		twin_done(slot, (__u64)(a), (__u64)(b), (__u64)(c));	\
-		return 0;						\
-	}								\
-									\
-	SEC("tp_btf/" tp)						\
-	int BPF_PROG(twin_##name, __VA_ARGS__)				\
-	{								\
-		if (!twin_handled(slot, (__u64)(a), (__u64)(b),		\
-				  (__u64)(c)))				\
-			handle;						\
-		return 0;						\
+#define FR_TWINS(name, tp, slot, a, b, c, handle, ...)                       \
+	SEC("tp_btf/" tp)                                                    \
+	int BPF_PROG(tp_##name, __VA_ARGS__)                                 \
+	{                                                                    \
+		handle;                                                      \
+		twin_done(slot, (__u64)(a), (__u64)(b), (__u64)(c));         \
+		return 0;                                                    \
+	}                                                                    \
+                                                                             \
+	SEC("tp_btf/" tp)                                                    \
+	int BPF_PROG(twin_##name, __VA_ARGS__)                               \
+	{                                                                    \
+		if (!twin_handled(slot, (__u64)(a), (__u64)(b), (__u64)(c))) \
+			handle;                                              \
+		return 0;                                                    \
 	}
 
 #endif

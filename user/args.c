@@ -7,7 +7,7 @@
  * the exit status and the tests can call it again and again.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE		/* getopt_long */
+#define _GNU_SOURCE /* getopt_long */
 #endif
 #include <ctype.h>
 #include <errno.h>
@@ -25,8 +25,8 @@
 #include "args.h"
 #include "parts.h"
 
-#define FR_PID_MAX	4194304		/* PID_MAX_LIMIT on 64-bit */
-#define FR_DURATION_MAX	31536000	/* one year */
+#define FR_PID_MAX 4194304	 /* PID_MAX_LIMIT on 64-bit */
+#define FR_DURATION_MAX 31536000 /* one year */
 
 enum {
 	OPT_NETNS = 256,
@@ -181,8 +181,8 @@ void fr_usage(FILE *out)
 		FR_RINGBUF_KB_DEFAULT, FR_SWEEP_DEFAULT_S);
 }
 
-__attribute__((format(printf, 3, 4)))
-static int bad(char *err, size_t errlen, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int bad(char *err, size_t errlen,
+						     const char *fmt, ...)
 {
 	char msg[256], *p;
 	va_list ap;
@@ -411,8 +411,8 @@ static int parse_summary(const char *arg, struct env *env, char *err,
 		return bad(err, errlen, "duplicate --summary");
 	if (arg && !parse_ulong(arg, 1, FR_DURATION_MAX, &v))
 		return bad(err, errlen,
-			   "invalid --summary '%s': must be 1..%d seconds",
-			   arg, FR_DURATION_MAX);
+			   "invalid --summary '%s': must be 1..%d seconds", arg,
+			   FR_DURATION_MAX);
 	env->summary_s = v;
 	return FR_ARGS_OK;
 }
@@ -597,8 +597,7 @@ int fr_parse_args(int argc, char **argv, struct env *env, char *err,
 			 */
 			if (!optopt) {
 				name = argv[optind - 1];
-				return bad(err, errlen,
-					   "unknown option '%.*s'",
+				return bad(err, errlen, "unknown option '%.*s'",
 					   (int)strcspn(name, "="), name);
 			}
 			if (optopt >= 256 ||
@@ -619,7 +618,8 @@ int fr_parse_args(int argc, char **argv, struct env *env, char *err,
 			   "--text needs --metrics (text is the default "
 			   "output otherwise)");
 	if (env->text && env->json)
-		return bad(err, errlen, "--text and -j cannot be used together");
+		return bad(err, errlen,
+			   "--text and -j cannot be used together");
 	if (env->nr_metrics_ports && !env->metrics)
 		return bad(err, errlen, "--metrics-ports needs --metrics");
 	if (env->summary_s && env->text)

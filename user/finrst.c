@@ -63,8 +63,10 @@ static void sweep(struct fr_loader *l, bool verbose_out,
 		return;
 	n = fr_loader_sweep(l);
 	if (n < 0)
-		fprintf(stderr, "finrst: warning: cannot sweep the socket map: "
-				"%s\n", strerror((int)-n));
+		fprintf(stderr,
+			"finrst: warning: cannot sweep the socket map: "
+			"%s\n",
+			strerror((int)-n));
 	else
 		*swept += (unsigned long long)n;
 	if (n > 0 && verbose_out)
@@ -74,9 +76,8 @@ static void sweep(struct fr_loader *l, bool verbose_out,
 
 /* Drain until a signal, --duration or an error; sweep and print the
  * --summary on their periods. false on a read or write error. */
-static bool run(const struct env *env, struct fr_loader *l,
-		struct fr_output *o, unsigned long long t0,
-		unsigned long long *swept)
+static bool run(const struct env *env, struct fr_loader *l, struct fr_output *o,
+		unsigned long long t0, unsigned long long *swept)
 {
 	unsigned long long next_summary = t0 + env->summary_s;
 	unsigned long long next_sweep = t0 + env->sweep_s;
@@ -148,8 +149,9 @@ int main(int argc, char **argv)
 	if (fr_records_wanted(&env)) {
 		ret = fr_boost_priority(&nice);
 		if (ret < 0 && env.verbose)
-			fprintf(stderr, "finrst: cannot raise the reader's "
-					"priority to nice %d: %s\n",
+			fprintf(stderr,
+				"finrst: cannot raise the reader's "
+				"priority to nice %d: %s\n",
 				FR_READER_NICE, strerror(-ret));
 		else if (env.verbose)
 			fprintf(stderr, "finrst: reader at nice %d\n", nice);

@@ -7,7 +7,7 @@
  * so formatting never re-derives them.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE	/* gmtime_r, localtime_r, strnlen under -std=c11 */
+#define _GNU_SOURCE /* gmtime_r, localtime_r, strnlen under -std=c11 */
 #endif
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -20,24 +20,24 @@
 #include "sb.h"
 #include "json.h"
 
-#define NSEC_PER_SEC	1000000000ULL
-#define NSEC_PER_MSEC	1000000ULL
-#define NSEC_PER_USEC	1000ULL
+#define NSEC_PER_SEC 1000000000ULL
+#define NSEC_PER_MSEC 1000000ULL
+#define NSEC_PER_USEC 1000ULL
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Text columns; an address wider than its column pushes the rest right. */
-#define COL_TIME	12	/* HH:MM:SS.mmm */
-#define COL_COMM	FR_COMM_LEN
-#define COL_PID		7
-#define COL_ADDR	21	/* 255.255.255.255:65535 */
-#define COL_OUTCOME	12	/* rst_received */
-#define COL_CAUSE	18	/* simultaneous_close */
+#define COL_TIME 12 /* HH:MM:SS.mmm */
+#define COL_COMM FR_COMM_LEN
+#define COL_PID 7
+#define COL_ADDR 21    /* 255.255.255.255:65535 */
+#define COL_OUTCOME 12 /* rst_received */
+#define COL_CAUSE 18   /* simultaneous_close */
 
-#define ANSI_RED	"\033[31m"
-#define ANSI_YELLOW	"\033[33m"
-#define ANSI_BOLD	"\033[1m"
-#define ANSI_RESET	"\033[0m"
+#define ANSI_RED "\033[31m"
+#define ANSI_YELLOW "\033[33m"
+#define ANSI_BOLD "\033[1m"
+#define ANSI_RESET "\033[0m"
 
 /* SPEC §2 names, from the tables of finrst.h. */
 #define OUTCOME_NAME(e, name) [FR_OUT_##e] = (name),
@@ -429,8 +429,7 @@ size_t fr_explain(const struct fr_record *r, char *buf, size_t cap)
 	} else if (r->cause >= FR_CAUSE__MAX || !explain_tpl[r->cause].what) {
 		sb_printf(&b, "Unknown cause %u.", r->cause);
 		return sb_finish(&b);
-	} else if (r->cause == FR_CAUSE_CLOSE &&
-		   r->flags & FR_F_NO_EXCHANGE) {
+	} else if (r->cause == FR_CAUSE_CLOSE && r->flags & FR_F_NO_EXCHANGE) {
 		t = &explain_close_early;
 	} else {
 		t = &explain_tpl[r->cause];
@@ -516,8 +515,7 @@ static void fr_json_teardown(struct jw *w, const struct fr_record *r)
 	jw_lit_uint(w, "bytes_received", r->bytes_received);
 }
 
-static void fr_json_stack(struct jw *w, const struct fr_frame *frames,
-			  size_t n)
+static void fr_json_stack(struct jw *w, const struct fr_frame *frames, size_t n)
 {
 	char addr[24];
 
@@ -550,9 +548,8 @@ static void fr_json_stack(struct jw *w, const struct fr_frame *frames,
 	jw_end_array(w);
 }
 
-size_t fr_format_json(const struct fr_record *r,
-			    const struct fr_frame *frames, size_t n,
-			    const struct fr_fmt *f, char *buf, size_t cap)
+size_t fr_format_json(const struct fr_record *r, const struct fr_frame *frames,
+		      size_t n, const struct fr_fmt *f, char *buf, size_t cap)
 {
 	char time[96], explain[2048];
 	struct jw w;
@@ -627,8 +624,7 @@ static const char *fr_safe_str(const char *s, char *out, size_t cap)
 }
 
 /* "    kernel  tcp_send_active_reset+0x5a [module]" */
-static void fr_text_stack(struct sb *b, const struct fr_frame *frames,
-			  size_t n)
+static void fr_text_stack(struct sb *b, const struct fr_frame *frames, size_t n)
 {
 	char sym[256], mod[256];
 
@@ -663,9 +659,8 @@ static void fr_text_stack(struct sb *b, const struct fr_frame *frames,
 	}
 }
 
-size_t fr_format_text(const struct fr_record *r,
-			    const struct fr_frame *frames, size_t n,
-			    const struct fr_fmt *f, char *buf, size_t cap)
+size_t fr_format_text(const struct fr_record *r, const struct fr_frame *frames,
+		      size_t n, const struct fr_fmt *f, char *buf, size_t cap)
 {
 	char time[96], comm[FR_COMM_LEN + 1], pid[16], explain[2048];
 	char local[ENDPOINT_LEN], remote[ENDPOINT_LEN];
@@ -708,9 +703,8 @@ size_t fr_format_text(const struct fr_record *r,
 	if (!f->color)
 		color = NULL;
 
-	sb_printf(&b, "%-*s  %-*s  %*s  %-*s  %-*s  ", COL_TIME, time,
-		  COL_COMM, comm, COL_PID, pid, COL_ADDR, local, COL_ADDR,
-		  remote);
+	sb_printf(&b, "%-*s  %-*s  %*s  %-*s  %-*s  ", COL_TIME, time, COL_COMM,
+		  comm, COL_PID, pid, COL_ADDR, local, COL_ADDR, remote);
 	/* Padding inside the colour keeps the columns aligned on screen. */
 	sb_printf(&b, "%s%-*s  %-*s%s  %s\n", color ? color : "", COL_OUTCOME,
 		  outcome, COL_CAUSE, cause, color ? ANSI_RESET : "", explain);

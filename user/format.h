@@ -33,7 +33,7 @@ struct fr_fmt {
 	/* Name of a kernel RST reason; NULL (or returning NULL): the number. */
 	const char *(*reason_name)(unsigned value, void *arg);
 	void *reason_arg;
-	bool color;		/* text mode only: ANSI colour */
+	bool color; /* text mode only: ANSI colour */
 };
 
 /*
@@ -51,11 +51,11 @@ struct fr_fmt {
 /* One symbolized stack frame (user/stack.c makes them). */
 struct fr_frame {
 	bool kernel;
-	const char *sym;		/* NULL: unknown */
-	unsigned long long offset;	/* from sym; unknown sym: in module */
-	const char *module;		/* kernel: module, NULL for vmlinux;
+	const char *sym;	   /* NULL: unknown */
+	unsigned long long offset; /* from sym; unknown sym: in module */
+	const char *module;	   /* kernel: module, NULL for vmlinux;
 					 * user: the file, NULL if unknown */
-	unsigned long long addr;	/* user frames only */
+	unsigned long long addr;   /* user frames only */
 };
 
 /*
@@ -64,12 +64,10 @@ struct fr_frame {
  * be taken).  Text mode prints one indented line per frame under the
  * record.
  */
-size_t fr_format_json(const struct fr_record *r,
-		      const struct fr_frame *frames, size_t n,
-		      const struct fr_fmt *f, char *buf, size_t cap);
-size_t fr_format_text(const struct fr_record *r,
-		      const struct fr_frame *frames, size_t n,
-		      const struct fr_fmt *f, char *buf, size_t cap);
+size_t fr_format_json(const struct fr_record *r, const struct fr_frame *frames,
+		      size_t n, const struct fr_fmt *f, char *buf, size_t cap);
+size_t fr_format_text(const struct fr_record *r, const struct fr_frame *frames,
+		      size_t n, const struct fr_fmt *f, char *buf, size_t cap);
 size_t fr_format_text_header(const struct fr_fmt *f, char *buf, size_t cap);
 
 /*

@@ -44,15 +44,15 @@ static const char *mhd_open(void)
 	lib = dlopen(MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!lib)
 		return dlerror();
-#define SYM(field, name)					\
-	do {							\
-		*(void **)&mhd.field = dlsym(lib, name);	\
-		if (!mhd.field) {				\
-			e = dlerror();				\
-			dlclose(lib);				\
-			lib = NULL;				\
-			return e;				\
-		}						\
+#define SYM(field, name)                                 \
+	do {                                             \
+		*(void **)&mhd.field = dlsym(lib, name); \
+		if (!mhd.field) {                        \
+			e = dlerror();                   \
+			dlclose(lib);                    \
+			lib = NULL;                      \
+			return e;                        \
+		}                                        \
 	} while (0)
 	SYM(start_daemon, "MHD_start_daemon");
 	SYM(stop_daemon, "MHD_stop_daemon");
@@ -70,8 +70,8 @@ struct fr_http {
 };
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status,
-			     char *body, size_t len, enum MHD_ResponseMemoryMode m,
-			     const char *type)
+			     char *body, size_t len,
+			     enum MHD_ResponseMemoryMode m, const char *type)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -137,7 +137,8 @@ struct fr_http *fr_http_start(const struct env *env, struct fr_loader *l,
 	if (why) {
 		snprintf(err, errlen,
 			 "--metrics needs libmicrohttpd (Debian package "
-			 "libmicrohttpd12): %s", why);
+			 "libmicrohttpd12): %s",
+			 why);
 		return NULL;
 	}
 	memset(&ss, 0, sizeof(ss));
@@ -164,14 +165,15 @@ struct fr_http *fr_http_start(const struct env *env, struct fr_loader *l,
 	}
 	h->l = l;
 	errno = 0;
-	h->d = mhd.start_daemon(flags, env->metrics_port, NULL, NULL, handle,
-				h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	h->d = mhd.start_daemon(flags, env->metrics_port, NULL, NULL, handle, h,
+				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				/* a scraper or two, not a crowd */
 				MHD_OPTION_CONNECTION_LIMIT, 16u,
 				MHD_OPTION_CONNECTION_TIMEOUT, 10u,
 				MHD_OPTION_END);
 	if (!h->d) {
-		snprintf(err, errlen, "--metrics: cannot listen on %s%s%s:%u: %s",
+		snprintf(err, errlen,
+			 "--metrics: cannot listen on %s%s%s:%u: %s",
 			 env->metrics_family == AF_INET6 ? "[" : "", addr,
 			 env->metrics_family == AF_INET6 ? "]" : "",
 			 env->metrics_port,

@@ -163,7 +163,8 @@ static void jw_put_escaped(struct sb *out, const char *str, size_t n)
 			q = x ^ (ones * '"');
 			b = x ^ (ones * '\\');
 			if (!(((x - ones * 0x20) | (x + ones * 0x01) | x |
-			       ((q - ones) & ~q) | ((b - ones) & ~b)) & high)) {
+			       ((q - ones) & ~q) | ((b - ones) & ~b)) &
+			      high)) {
 				i += 8;
 				run += 8;
 				continue;

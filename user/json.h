@@ -23,7 +23,7 @@
 #define JW_MAX_DEPTH 16
 
 struct jw {
-	struct sb sb;		/* the output, and ->sb.overflow */
+	struct sb sb; /* the output, and ->sb.overflow */
 	int depth;
 	bool first[JW_MAX_DEPTH]; /* no value written yet at this depth */
 };

@@ -15,12 +15,12 @@
 
 /* When a program is wanted, besides its backend. */
 enum {
-	W_REASON = 1 << 0,	/* tcp:tcp_send_reset has its reason (6.10) */
+	W_REASON = 1 << 0, /* tcp:tcp_send_reset has its reason (6.10) */
 	W_NO_REASON = 1 << 1,
-	W_SYNC_CLOSE = 1 << 2,	/* close(2) releases before returning */
+	W_SYNC_CLOSE = 1 << 2, /* close(2) releases before returning */
 	W_ASYNC_CLOSE = 1 << 3,
-	W_OWNERS = 1 << 4,	/* a server's owner: records, or --pid */
-	W_STACK = 1 << 5,	/* --stack */
+	W_OWNERS = 1 << 4, /* a server's owner: records, or --pid */
+	W_STACK = 1 << 5,  /* --stack */
 };
 
 #define B_FENTRY (1u << FR_HOOKS_FENTRY)
@@ -33,24 +33,27 @@ enum {
  * run after its primary (bpf/finrst.bpf.c, struct fr_event), the stack
  * program before the send_reset primaries that send its record. */
 struct prog_role {
-	size_t off;		/* of the program in struct finrst_bpf */
+	size_t off; /* of the program in struct finrst_bpf */
 	unsigned int backends;
 	unsigned int when;
 	enum fr_part part;
-	bool twinned;		/* a primary whose twin runs what it skips */
-	bool on_demand;		/* not attached: run through test_run */
+	bool twinned;	/* a primary whose twin runs what it skips */
+	bool on_demand; /* not attached: run through test_run */
 };
 
 /* A program of the skeleton by name: renaming one breaks the build, not
  * what attaches. */
-#define ROLE(name, b, w, p, ...)                                            \
-	{ .off = offsetof(struct finrst_bpf, progs.name), .backends = (b), \
-	  .when = (w), .part = (p), __VA_ARGS__ }
+#define ROLE(name, b, w, p, ...)                                       \
+	{                                                              \
+		.off = offsetof(struct finrst_bpf, progs.name),        \
+		.backends = (b), .when = (w), .part = (p), __VA_ARGS__ \
+	}
 
 static const struct prog_role roles[] = {
 	ROLE(stack_send_reset, B_ALL, W_STACK, FR_PART_STACK),
 	ROLE(tp_set_state, B_ALL, 0, FR_PART_CORE, .twinned = true),
-	ROLE(tp_send_reset_reason, B_ALL, W_REASON, FR_PART_CORE, .twinned = true),
+	ROLE(tp_send_reset_reason, B_ALL, W_REASON, FR_PART_CORE,
+	     .twinned = true),
 	ROLE(tp_send_reset, B_ALL, W_NO_REASON, FR_PART_CORE, .twinned = true),
 	ROLE(tp_receive_reset, B_ALL, 0, FR_PART_CORE, .twinned = true),
 	ROLE(tp_destroy_sock, B_ALL, 0, FR_PART_CORE, .twinned = true),
@@ -69,8 +72,10 @@ static const struct prog_role roles[] = {
 	ROLE(fexit_tcp_disconnect, B_FENTRY, 0, FR_PART_CORE),
 	ROLE(fentry_tcp_send_active_reset, B_FENTRY, 0, FR_PART_CORE),
 	ROLE(fexit_tcp_send_active_reset, B_FENTRY, 0, FR_PART_CORE),
-	ROLE(fentry_tcp_v4_send_reset, B_FENTRY, W_NO_REASON, FR_PART_NOSOCK_COMPAT),
-	ROLE(fentry_tcp_v6_send_reset, B_FENTRY, W_NO_REASON, FR_PART_NOSOCK_COMPAT),
+	ROLE(fentry_tcp_v4_send_reset, B_FENTRY, W_NO_REASON,
+	     FR_PART_NOSOCK_COMPAT),
+	ROLE(fentry_tcp_v6_send_reset, B_FENTRY, W_NO_REASON,
+	     FR_PART_NOSOCK_COMPAT),
 
 	ROLE(kretprobe_inet_csk_accept, B_KPROBE, W_OWNERS, FR_PART_CORE),
 	ROLE(kprobe_tcp_close, B_KPROBE, 0, FR_PART_CORE),
@@ -81,8 +86,10 @@ static const struct prog_role roles[] = {
 	ROLE(kretprobe_tcp_disconnect, B_KPROBE, 0, FR_PART_CORE),
 	ROLE(kprobe_tcp_send_active_reset, B_KPROBE, 0, FR_PART_CORE),
 	ROLE(kretprobe_tcp_send_active_reset, B_KPROBE, 0, FR_PART_CORE),
-	ROLE(kprobe_tcp_v4_send_reset, B_KPROBE, W_NO_REASON, FR_PART_NOSOCK_COMPAT),
-	ROLE(kprobe_tcp_v6_send_reset, B_KPROBE, W_NO_REASON, FR_PART_NOSOCK_COMPAT),
+	ROLE(kprobe_tcp_v4_send_reset, B_KPROBE, W_NO_REASON,
+	     FR_PART_NOSOCK_COMPAT),
+	ROLE(kprobe_tcp_v6_send_reset, B_KPROBE, W_NO_REASON,
+	     FR_PART_NOSOCK_COMPAT),
 
 	ROLE(tps_shutdown, B_TP, 0, FR_PART_CORE),
 	ROLE(tps_accept, B_TP, W_OWNERS, FR_PART_CORE),
@@ -213,10 +220,9 @@ static struct finrst_bpf *open_configured(struct fr_loader *l,
 		goto fail;
 	}
 	/* --metrics alone: nothing crosses the ring buffer, keep it small */
-	ret = bpf_map__set_max_entries(s->maps.records,
-				       fr_records_wanted(env) ?
-					       env->ringbuf_kb * 1024u :
-					       16384u);
+	ret = bpf_map__set_max_entries(
+		s->maps.records,
+		fr_records_wanted(env) ? env->ringbuf_kb * 1024u : 16384u);
 	if (ret) {
 		snprintf(err, errlen, "--ringbuf-kb %u: %s", env->ringbuf_kb,
 			 strerror(-ret));
@@ -226,12 +232,15 @@ static struct finrst_bpf *open_configured(struct fr_loader *l,
 		const struct prog_role *r = role_of(s, bpf_program__name(p));
 
 		if (!r) {
-			snprintf(err, errlen, "program '%s' has no role in "
-				 "user/loader.c", bpf_program__name(p));
+			snprintf(err, errlen,
+				 "program '%s' has no role in "
+				 "user/loader.c",
+				 bpf_program__name(p));
 			goto fail;
 		}
 		bpf_program__set_autoload(p, role_needed(r, h, w) &&
-			l->parts[r->part].state != FR_PART_REFUSED);
+						     l->parts[r->part].state !=
+							     FR_PART_REFUSED);
 	}
 	return s;
 fail:
@@ -324,8 +333,7 @@ static int attach_all(struct fr_loader *l, struct finrst_bpf *s,
 }
 
 /* Run sock_liveness over up to FR_LIVE_BATCH keys (0 ends a batch). */
-static int liveness_run(struct fr_loader *l, __u64 op, const __u64 *keys,
-			int n)
+static int liveness_run(struct fr_loader *l, __u64 op, const __u64 *keys, int n)
 {
 	__u64 args[1 + FR_LIVE_BATCH] = { op };
 	struct bpf_test_run_opts opts;
@@ -441,11 +449,13 @@ static int try_backend(struct fr_loader *l, const struct env *env,
 	return 0;
 }
 
-int fr_loader_start(struct fr_loader *l, const struct env *env,
-		    char *err, size_t errlen)
+int fr_loader_start(struct fr_loader *l, const struct env *env, char *err,
+		    size_t errlen)
 {
 	static const enum fr_hooks order[] = {
-		FR_HOOKS_FENTRY, FR_HOOKS_KPROBE, FR_HOOKS_TRACEPOINT,
+		FR_HOOKS_FENTRY,
+		FR_HOOKS_KPROBE,
+		FR_HOOKS_TRACEPOINT,
 	};
 	char why[3][320];
 	int ret = -ENOENT;
@@ -544,7 +554,7 @@ static int liveness_walk(struct fr_loader *l, __u64 op)
 				break;
 			}
 		}
-		memset(&opts, 0, sizeof(opts));	/* see liveness_run */
+		memset(&opts, 0, sizeof(opts)); /* see liveness_run */
 		opts.sz = sizeof(opts);
 		err = bpf_map_lookup_batch(mfd, first ? NULL : &cursor, &cursor,
 					   keys, vals, &n, &opts);
@@ -580,7 +590,7 @@ int fr_loader_unaccounted(struct fr_loader *l, bool verbose,
 			  unsigned long long *lost)
 {
 	unsigned long long tracked, ended, marked, live;
-	struct timespec settle = { 0, 10000000 };	/* 10 ms */
+	struct timespec settle = { 0, 10000000 }; /* 10 ms */
 	int ret;
 
 	*lost = 0;
@@ -602,9 +612,11 @@ int fr_loader_unaccounted(struct fr_loader *l, bool verbose,
 	ended = fr_loader_counter(l, FR_CNT_ENDED);
 	tracked = fr_loader_counter(l, FR_CNT_TRACKED);
 	if (verbose)
-		fprintf(stderr, "finrst: reconciliation: records started=%llu "
-				"finished=%llu (after the count: %llu) "
-				"live=%llu\n", tracked, ended, marked, live);
+		fprintf(stderr,
+			"finrst: reconciliation: records started=%llu "
+			"finished=%llu (after the count: %llu) "
+			"live=%llu\n",
+			tracked, ended, marked, live);
 	ended -= marked;
 	/* the swept ones are counted already (fr_loader_lost) */
 	ended += fr_loader_counter(l, FR_CNT_SWEPT_UNENDED);

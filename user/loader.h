@@ -13,16 +13,16 @@ struct bpf_link;
 struct bpf_map;
 
 enum fr_part_state {
-	FR_PART_UNUSED,		/* not asked for, or not needed on this kernel */
-	FR_PART_ON,		/* loaded and attached */
-	FR_PART_REFUSED,	/* the kernel refused it (or --test-refuse) */
+	FR_PART_UNUSED,	 /* not asked for, or not needed on this kernel */
+	FR_PART_ON,	 /* loaded and attached */
+	FR_PART_REFUSED, /* the kernel refused it (or --test-refuse) */
 };
 
 struct fr_part_status {
 	enum fr_part_state state;
-	int err;		/* negative errno, when refused */
-	char prog[64];		/* the refused program, or what was refused */
-	const char *step;	/* "load", "attach", "test run"; NULL: forced */
+	int err;	  /* negative errno, when refused */
+	char prog[64];	  /* the refused program, or what was refused */
+	const char *step; /* "load", "attach", "test run"; NULL: forced */
 };
 
 #define FR_MAX_LINKS 64
@@ -31,16 +31,16 @@ struct fr_loader {
 	struct finrst_bpf *skel;
 	struct bpf_link *links[FR_MAX_LINKS];
 	int nr_links;
-	enum fr_hooks hooks;		/* the backend that attached */
+	enum fr_hooks hooks; /* the backend that attached */
 	unsigned int hz;
-	bool send_reset_reason;		/* tcp:tcp_send_reset has its reason */
-	bool close_sync;		/* close(2) releases before it returns */
+	bool send_reset_reason; /* tcp:tcp_send_reset has its reason */
+	bool close_sync;	/* close(2) releases before it returns */
 	struct fr_part_status parts[FR_PART__MAX];
 	/* Why the last backend tried failed: its part and program. */
 	enum fr_part fail_part;
 	char fail_prog[64];
-	bool fail_fentry;		/* the program was an fentry/fexit one */
-	bool fail_kprobe;		/* ... a kprobe/kretprobe one */
+	bool fail_fentry; /* the program was an fentry/fexit one */
+	bool fail_kprobe; /* ... a kprobe/kretprobe one */
 };
 
 /*
@@ -49,8 +49,8 @@ struct fr_loader {
  * On failure returns a negative errno and a one-line reason in err, naming
  * the program the kernel refused and its answer; l->fail_* say which.
  */
-int fr_loader_start(struct fr_loader *l, const struct env *env,
-		    char *err, size_t errlen);
+int fr_loader_start(struct fr_loader *l, const struct env *env, char *err,
+		    size_t errlen);
 void fr_loader_stop(struct fr_loader *l);
 
 /* Sum over the CPUs of element idx of a per-CPU array of __u64. */

@@ -65,7 +65,7 @@ static struct entry *read_tstats(int fd, int ncpu, size_t *n)
 		key = next;
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, vals))
-			continue;	/* deleted meanwhile: never, here */
+			continue; /* deleted meanwhile: never, here */
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 64;
 			tmp = realloc(e, cap * sizeof(*e));
@@ -96,11 +96,10 @@ static void render_teardowns(struct sb *b, const struct entry *e, size_t n)
 {
 	char port[PORT_LABEL_LEN];
 
-	sb_printf(b,
-		  "# HELP finrst_teardowns_total TCP connection ends, by "
-		  "outcome, cause, role and service port (local for a "
-		  "server, remote for a client; \"other\" past the bound).\n"
-		  "# TYPE finrst_teardowns_total counter\n");
+	sb_printf(b, "# HELP finrst_teardowns_total TCP connection ends, by "
+		     "outcome, cause, role and service port (local for a "
+		     "server, remote for a client; \"other\" past the bound).\n"
+		     "# TYPE finrst_teardowns_total counter\n");
 	for (size_t i = 0; i < n; i++) {
 		port_label(e[i].k.port, port);
 		sb_printf(b,
@@ -145,10 +144,9 @@ static void render_hist(struct sb *b, struct fr_loader *l)
 
 	for (__u32 i = 0; i < FR_HIST_SLOTS; i++)
 		slot[i] = fr_loader_percpu_sum(l->skel->maps.hist, i);
-	sb_printf(b,
-		  "# HELP finrst_close_blocked_seconds How long close() "
-		  "blocked in SO_LINGER.\n"
-		  "# TYPE finrst_close_blocked_seconds histogram\n");
+	sb_printf(b, "# HELP finrst_close_blocked_seconds How long close() "
+		     "blocked in SO_LINGER.\n"
+		     "# TYPE finrst_close_blocked_seconds histogram\n");
 	for (int i = 0; i < FR_HIST_BUCKETS; i++) {
 		cum += slot[i];
 		sb_printf(b,

@@ -36,10 +36,10 @@ static int on_record(void *ctx, void *data, size_t size)
 		frames = o->frames;
 		if (r->flags & FR_F_STACK &&
 		    size >= sizeof(struct fr_record_stack))
-			nf = fr_syms_resolve(o->syms,
-					     &((const struct fr_record_stack *)
-						       data)->st,
-					     o->frames, FR_FRAMES_MAX);
+			nf = fr_syms_resolve(
+				o->syms,
+				&((const struct fr_record_stack *)data)->st,
+				o->frames, FR_FRAMES_MAX);
 	}
 	if (o->json)
 		n = fr_format_json(r, frames, nf, &o->fmt, o->line,

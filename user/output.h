@@ -22,12 +22,12 @@ struct fr_output {
 	struct fr_fmt fmt;
 	struct ring_buffer *rb;
 	bool json;
-	bool records;			/* records cross the ring buffer */
-	bool print;			/* records on stdout */
-	struct fr_syms *syms;		/* --stack */
-	struct fr_summary *summary;	/* --summary */
+	bool records;		    /* records cross the ring buffer */
+	bool print;		    /* records on stdout */
+	struct fr_syms *syms;	    /* --stack */
+	struct fr_summary *summary; /* --summary */
 	unsigned long long records_seen;
-	bool wrote;			/* since the last flush */
+	bool wrote; /* since the last flush */
 	struct fr_frame frames[FR_FRAMES_MAX];
 	/* a record with 65 frames of long C++ names and paths fits */
 	char line[64 * 1024];
@@ -39,8 +39,8 @@ struct fr_output {
  * capabilities are held (--stack reads kallsyms addresses).
  */
 int fr_output_open(struct fr_output *o, const struct env *env,
-		   const struct fr_loader *l, struct fr_reasons *reasons, char *err,
-		   size_t errlen);
+		   const struct fr_loader *l, struct fr_reasons *reasons,
+		   char *err, size_t errlen);
 /* Drain what the ring buffer holds, waiting up to timeout_ms, and flush:
  * false on a read or write error (said on stderr once). */
 bool fr_output_drain(struct fr_output *o, int timeout_ms);

@@ -13,9 +13,9 @@
 
 enum fr_part {
 	FR_PART_CORE,
-	FR_PART_LIVENESS,	/* exit reconciliation and sweep */
-	FR_PART_STACK,		/* --stack */
-	FR_PART_NOSOCK_COMPAT,	/* < 6.10: RSTs sent for no socket */
+	FR_PART_LIVENESS,      /* exit reconciliation and sweep */
+	FR_PART_STACK,	       /* --stack */
+	FR_PART_NOSOCK_COMPAT, /* < 6.10: RSTs sent for no socket */
 	FR_PART__MAX,
 };
 

@@ -85,8 +85,10 @@ int fr_drop_privileges(bool stack, char *err, size_t errlen)
 	}
 	ret = capng_apply(set);
 	if (ret) {
-		snprintf(err, errlen, "cannot drop capabilities (capng_apply: "
-			 "%d)", ret);
+		snprintf(err, errlen,
+			 "cannot drop capabilities (capng_apply: "
+			 "%d)",
+			 ret);
 		return -1;
 	}
 	return 0;

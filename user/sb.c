@@ -57,8 +57,8 @@ bool sb_reserve(struct sb *b, size_t n)
 	return false;
 }
 
-__attribute__((format(printf, 2, 3)))
-void sb_printf(struct sb *b, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) void sb_printf(struct sb *b,
+						     const char *fmt, ...)
 {
 	va_list ap;
 	int n;

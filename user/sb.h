@@ -26,9 +26,9 @@
 
 struct sb {
 	char *buf;
-	size_t len, cap;	/* len < cap while !overflow */
-	bool overflow;		/* out of room: nothing more is written */
-	bool grow;		/* buf is ours, on the heap: sb_init_grow() */
+	size_t len, cap; /* len < cap while !overflow */
+	bool overflow;	 /* out of room: nothing more is written */
+	bool grow;	 /* buf is ours, on the heap: sb_init_grow() */
 };
 
 void sb_init(struct sb *b, char *buf, size_t cap);
@@ -77,8 +77,8 @@ static inline void sb_uint(struct sb *b, unsigned long long v)
 	sb_putn(b, p, (size_t)(end - p));
 }
 
-__attribute__((format(printf, 2, 3)))
-void sb_printf(struct sb *b, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void sb_printf(struct sb *b,
+						     const char *fmt, ...);
 
 /* The length of a complete result, or 0 and an empty buffer. */
 size_t sb_finish(struct sb *b);

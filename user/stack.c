@@ -19,8 +19,8 @@
 
 struct ksym {
 	unsigned long long addr;
-	unsigned int name;	/* offset in names */
-	unsigned short mod;	/* index in mods, 0: vmlinux */
+	unsigned int name;  /* offset in names */
+	unsigned short mod; /* index in mods, 0: vmlinux */
 };
 
 #define MAX_MODS 4096
@@ -29,7 +29,7 @@ struct ksym {
 
 struct usym {
 	unsigned long long start, size;
-	unsigned int name;	/* offset in the file's names */
+	unsigned int name; /* offset in the file's names */
 };
 
 struct seg {
@@ -45,7 +45,7 @@ struct efile {
 	char *names;
 	struct seg *segs;
 	size_t nsegs;
-	unsigned long long used;	/* LRU clock */
+	unsigned long long used; /* LRU clock */
 };
 
 struct umap {
@@ -56,7 +56,7 @@ struct umap {
 /* The executable mappings of one process. */
 struct uproc {
 	unsigned int pid;
-	unsigned long long start_time;	/* tells pid reuse apart */
+	unsigned long long start_time; /* tells pid reuse apart */
 	struct umap *maps;
 	size_t nmaps;
 	unsigned long long used;
@@ -120,7 +120,7 @@ static int load_kallsyms(struct fr_syms *s, char *err, size_t errlen)
 			 strerror(errno));
 		return -1;
 	}
-	s->nmods = 1;		/* 0: vmlinux */
+	s->nmods = 1; /* 0: vmlinux */
 	while (fgets(line, sizeof(line), f)) {
 		/* "ffffffff81000000 T _stext" or "... t name\t[module]" */
 		char *end, *name, *mod;
@@ -172,7 +172,7 @@ static int load_kallsyms(struct fr_syms *s, char *err, size_t errlen)
 		s->nksyms++;
 		nlen += len;
 	}
-	fclose(f);	/* NOLINT(cert-err33-c): read only, nothing to lose */
+	fclose(f); /* NOLINT(cert-err33-c): read only, nothing to lose */
 	if (!nonzero) {
 		/* kallsyms_show_value(): kptr_restrict, or no CAP_SYSLOG */
 		snprintf(err, errlen,
@@ -194,7 +194,7 @@ static int load_kallsyms(struct fr_syms *s, char *err, size_t errlen)
 	}
 	return 0;
 nomem:
-	fclose(f);	/* NOLINT(cert-err33-c): read only, nothing to lose */
+	fclose(f); /* NOLINT(cert-err33-c): read only, nothing to lose */
 	snprintf(err, errlen, "--stack: out of memory reading /proc/kallsyms");
 	return -1;
 }
@@ -287,7 +287,7 @@ static unsigned long long proc_start_time(unsigned int pid)
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
-	p = strrchr(buf, ')');	/* comm may hold anything */
+	p = strrchr(buf, ')'); /* comm may hold anything */
 	if (!p)
 		return 0;
 	/* ") S ppid ...": field 3 starts after ") ", starttime is 22 */
@@ -334,7 +334,7 @@ static bool parse_map_line(char *line, struct umap *m, char **file)
 	s += strspn(s, " ");
 	s[strcspn(s, "\n")] = '\0';
 	if (*s != '/')
-		return false;	/* anonymous, [vdso], [stack] */
+		return false; /* anonymous, [vdso], [stack] */
 	m->dev = (major << 32) | minor;
 	*file = s;
 	return true;
@@ -372,7 +372,7 @@ static int read_maps(struct uproc *p)
 			break;
 		p->nmaps++;
 	}
-	fclose(f);	/* NOLINT(cert-err33-c): read only, nothing to lose */
+	fclose(f); /* NOLINT(cert-err33-c): read only, nothing to lose */
 	return 0;
 }
 
@@ -397,7 +397,7 @@ static const struct umap *find_map(struct fr_syms *s, unsigned int pid,
 					return &p->maps[i];
 		}
 		if (!st)
-			return NULL;	/* gone: the cache is all there is */
+			return NULL; /* gone: the cache is all there is */
 		if (pass)
 			break;
 		if (!p) {
@@ -553,7 +553,7 @@ static struct efile *get_file(struct fr_syms *s, unsigned int pid,
 	if (fd < 0)
 		return NULL;
 	if (fstat(fd, &st) || (unsigned long long)st.st_ino != m->ino) {
-		close(fd);	/* replaced on disk since it was mapped */
+		close(fd); /* replaced on disk since it was mapped */
 		return NULL;
 	}
 	if (s->nfiles < MAX_FILES) {
@@ -596,7 +596,7 @@ static void resolve_user(struct fr_syms *s, unsigned int pid,
 	if (!m)
 		return;
 	f->module = m->path;
-	off = addr - m->start + m->off;		/* offset in the file */
+	off = addr - m->start + m->off; /* offset in the file */
 	f->offset = off;
 	e = get_file(s, pid, m);
 	if (!e)
@@ -652,9 +652,10 @@ static void user_frame(struct fr_syms *s, unsigned int pid,
 static bool tracing_frame(const char *sym)
 {
 	static const char *const prefix[] = {
-		"bpf_prog_", "bpf_trace_run", "__bpf_trace_", "__traceiter_",
-		"bpf_trampoline_", "__bpf_prog_enter", "__bpf_prog_exit",
-		"kprobe_", "__kprobes_", "trace_call_bpf", "perf_trace_",
+		"bpf_prog_",	   "bpf_trace_run",   "__bpf_trace_",
+		"__traceiter_",	   "bpf_trampoline_", "__bpf_prog_enter",
+		"__bpf_prog_exit", "kprobe_",	      "__kprobes_",
+		"trace_call_bpf",  "perf_trace_",
 	};
 
 	for (size_t i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++)
@@ -688,7 +689,7 @@ size_t fr_syms_resolve(struct fr_syms *s, const struct fr_stack *st,
 		struct fr_frame *f = &out[n++];
 
 		f->kernel = true;
-		f->addr = 0;	/* kernel addresses stay private (KASLR) */
+		f->addr = 0; /* kernel addresses stay private (KASLR) */
 		f->sym = sym;
 		f->offset = k ? st->ip[i] - k->addr : 0;
 		f->module = k && k->mod ? s->mods[k->mod] : NULL;
@@ -700,8 +701,7 @@ size_t fr_syms_resolve(struct fr_syms *s, const struct fr_stack *st,
 		/* the syscall wrapper's caller, which unwinding skipped */
 		if (i == 0 && st->user_ret && n < max &&
 		    (nu < 2 || st->ip[FR_STACK_DEPTH + 1] != st->user_ret))
-			user_frame(s, st->pid, start, st->user_ret, out,
-				   n++);
+			user_frame(s, st->pid, start, st->user_ret, out, n++);
 	}
 	return n;
 }

@@ -16,7 +16,7 @@
 #include <stddef.h>
 
 #include "finrst.h"
-#include "format.h"	/* struct fr_frame */
+#include "format.h" /* struct fr_frame */
 
 /* At most this many frames come out of one struct fr_stack. */
 #define FR_FRAMES_MAX (2 * FR_STACK_DEPTH + 1)

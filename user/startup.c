@@ -9,8 +9,9 @@
 #include "privs.h"
 #include "startup.h"
 
-#define NEEDS_BTF "finrst needs a kernel built with CONFIG_DEBUG_INFO_BTF=y " \
-		  "(Debian's kernels have it)"
+#define NEEDS_BTF                                                   \
+	"finrst needs a kernel built with CONFIG_DEBUG_INFO_BTF=y " \
+	"(Debian's kernels have it)"
 
 int fr_startup_probe(const struct env *env, struct fr_loader *l,
 		     struct fr_reasons *reasons, char *err, size_t errlen)
@@ -18,13 +19,15 @@ int fr_startup_probe(const struct env *env, struct fr_loader *l,
 	struct btf *vmlinux;
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		snprintf(err, errlen, "kernel BTF not found at "
+		snprintf(err, errlen,
+			 "kernel BTF not found at "
 			 "/sys/kernel/btf/vmlinux: " NEEDS_BTF);
 		return -1;
 	}
 	vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux) {	/* libbpf says ESRCH when no candidate parsed */
-		snprintf(err, errlen, "cannot load the kernel BTF from "
+	if (!vmlinux) { /* libbpf says ESRCH when no candidate parsed */
+		snprintf(err, errlen,
+			 "cannot load the kernel BTF from "
 			 "/sys/kernel/btf/vmlinux (%s): " NEEDS_BTF,
 			 errno == ESRCH ? "empty or not valid BTF" :
 					  strerror(errno));
@@ -39,14 +42,16 @@ int fr_startup_probe(const struct env *env, struct fr_loader *l,
 	 * first, so the two are never resident together. */
 	btf__free(vmlinux);
 	if (env->verbose)
-		fprintf(stderr, "finrst: tcp:tcp_send_reset has a reason: %s; "
-				"close(2) releases before it returns: %s\n",
+		fprintf(stderr,
+			"finrst: tcp:tcp_send_reset has a reason: %s; "
+			"close(2) releases before it returns: %s\n",
 			l->send_reset_reason ? "yes" : "no",
 			l->close_sync ? "yes" : "no");
 
 	l->hz = fr_kernel_hz();
 	if (!l->hz) {
-		snprintf(err, errlen, "cannot find the kernel's CONFIG_HZ (no "
+		snprintf(err, errlen,
+			 "cannot find the kernel's CONFIG_HZ (no "
 			 "/proc/config.gz, no /boot/config-$(uname -r), no "
 			 "/proc/timer_list): install the kernel's config "
 			 "file in /boot");
@@ -57,8 +62,8 @@ int fr_startup_probe(const struct env *env, struct fr_loader *l,
 	return 0;
 }
 
-void fr_startup_why(const struct env *env, const struct fr_loader *l,
-		    int ret, const char *err, char *out, size_t outlen)
+void fr_startup_why(const struct env *env, const struct fr_loader *l, int ret,
+		    const char *err, char *out, size_t outlen)
 {
 	char why[512];
 	int missing = 0;
@@ -69,8 +74,9 @@ void fr_startup_why(const struct env *env, const struct fr_loader *l,
 	if (ret == -EPERM || ret == -EACCES)
 		missing = fr_missing_caps(why, sizeof(why));
 	if (missing > 0)
-		snprintf(out, outlen, "missing %s to load BPF programs (%s): %s",
-			 why, strerror(-ret),
+		snprintf(out, outlen,
+			 "missing %s to load BPF programs (%s): %s", why,
+			 strerror(-ret),
 			 geteuid() ? "run as root, or with CAP_BPF, "
 				     "CAP_PERFMON and CAP_NET_ADMIN" :
 				     "this process is root but lacks them (a "
@@ -85,46 +91,52 @@ void fr_startup_why(const struct env *env, const struct fr_loader *l,
 		snprintf(out, outlen, "--stack cannot work on this kernel: %s",
 			 err);
 	else if (env->hooks == FR_HOOKS_FENTRY && l->fail_fentry)
-		snprintf(out, outlen, "%s: this kernel refuses fentry programs "
+		snprintf(out, outlen,
+			 "%s: this kernel refuses fentry programs "
 			 "(BPF trampolines missing, or kernel lockdown); try "
-			 "--hooks=auto", err);
+			 "--hooks=auto",
+			 err);
 	else if (env->hooks == FR_HOOKS_KPROBE && l->fail_kprobe &&
 		 !fr_kprobes_available())
-		snprintf(out, outlen, "%s: this kernel has no kprobes "
-			 "(CONFIG_KPROBES); try --hooks=auto", err);
+		snprintf(out, outlen,
+			 "%s: this kernel has no kprobes "
+			 "(CONFIG_KPROBES); try --hooks=auto",
+			 err);
 	else
 		snprintf(out, outlen, "%s", err);
 }
 
-void fr_startup_report_parts(const struct fr_loader *l,
-			     const struct env *env)
+void fr_startup_report_parts(const struct fr_loader *l, const struct env *env)
 {
 	for (int p = 0; p < FR_PART__MAX; p++) {
 		const struct fr_part_status *st = &l->parts[p];
 		const char *name = fr_part_name((enum fr_part)p);
 
 		/* an option is never ignored silently, test ones included */
-		if (st->state == FR_PART_UNUSED &&
-		    env->test_refuse & (1u << p))
-			fprintf(stderr, "finrst: --test-refuse %s: this part "
-					"is not used here (not asked for, or "
-					"not needed by this kernel)\n",
+		if (st->state == FR_PART_UNUSED && env->test_refuse & (1u << p))
+			fprintf(stderr,
+				"finrst: --test-refuse %s: this part "
+				"is not used here (not asked for, or "
+				"not needed by this kernel)\n",
 				name);
 
 		if (st->state == FR_PART_REFUSED && st->step)
-			fprintf(stderr, "finrst: optional part %s refused by "
-					"the kernel (%s of program %s: %s): "
-					"%s\n",
+			fprintf(stderr,
+				"finrst: optional part %s refused by "
+				"the kernel (%s of program %s: %s): "
+				"%s\n",
 				name, st->step, st->prog, strerror(-st->err),
 				fr_part_loss((enum fr_part)p));
 		else if (st->state == FR_PART_REFUSED)
-			fprintf(stderr, "finrst: optional part %s refused "
-					"(%s): %s\n",
+			fprintf(stderr,
+				"finrst: optional part %s refused "
+				"(%s): %s\n",
 				name, st->prog, fr_part_loss((enum fr_part)p));
 		else if (env->verbose)
 			fprintf(stderr, "finrst: part %s: %s\n", name,
-				st->state == FR_PART_ON ? "on" :
-				"not needed (not asked for, or not on this "
-				"kernel)");
+				st->state == FR_PART_ON ?
+					"on" :
+					"not needed (not asked for, or not on this "
+					"kernel)");
 	}
 }

@@ -24,12 +24,11 @@ int fr_startup_probe(const struct env *env, struct fr_loader *l,
  * fr_loader_start() failed with ret and err: the line to print, with its
  * remedy (capabilities, tracefs, --stack, the backend asked for).
  */
-void fr_startup_why(const struct env *env, const struct fr_loader *l,
-		    int ret, const char *err, char *out, size_t outlen);
+void fr_startup_why(const struct env *env, const struct fr_loader *l, int ret,
+		    const char *err, char *out, size_t outlen);
 
 /* One line per optional part refused, and what it costs; with -v every
  * part's state. */
-void fr_startup_report_parts(const struct fr_loader *l,
-			     const struct env *env);
+void fr_startup_report_parts(const struct fr_loader *l, const struct env *env);
 
 #endif

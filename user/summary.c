@@ -22,17 +22,17 @@ struct comm_count {
 
 struct fr_summary {
 	unsigned long long by_cause[FR_OUT__MAX][FR_CAUSE__MAX];
-	unsigned long long nosock;		/* RSTs without a socket */
+	unsigned long long nosock; /* RSTs without a socket */
 	unsigned long long teardowns;
-	unsigned long long last_records;	/* at the last format */
-	unsigned long long *ports;		/* NPORTS */
+	unsigned long long last_records; /* at the last format */
+	unsigned long long *ports;	 /* NPORTS */
 	struct comm_count comms[FR_SUMMARY_COMMS];
 	size_t ncomms;
 	unsigned long long comm_other;
 	/* scratch for sorting, sized for the larger table */
 	struct row {
 		unsigned long long count;
-		unsigned int key;	/* port, or comms index */
+		unsigned int key; /* port, or comms index */
 	} rows[NPORTS];
 };
 
@@ -128,14 +128,14 @@ static size_t top_rows(struct fr_summary *s, bool comm,
 	if (comm) {
 		for (size_t i = 0; i < FR_SUMMARY_COMMS; i++)
 			if (s->comms[i].used && s->comms[i].count)
-				s->rows[n++] = (struct row){
-					s->comms[i].count, (unsigned int)i };
+				s->rows[n++] = (struct row){ s->comms[i].count,
+							     (unsigned int)i };
 		*other = s->comm_other;
 	} else {
 		for (size_t i = 0; i < NPORTS; i++)
 			if (s->ports[i])
-				s->rows[n++] = (struct row){
-					s->ports[i], (unsigned int)i };
+				s->rows[n++] = (struct row){ s->ports[i],
+							     (unsigned int)i };
 		*other = 0;
 	}
 	qsort(s->rows, n, sizeof(s->rows[0]), row_cmp);
@@ -284,9 +284,10 @@ static size_t format_text(struct fr_summary *s,
 	if (other)
 		sb_printf(&b, "  %-35s %12llu\n", "other", other);
 
-	sb_printf(&b, "  TOTAL %llu records (+%llu since the last summary): "
-		      "%llu teardowns (", records, records - s->last_records,
-		  s->teardowns);
+	sb_printf(&b,
+		  "  TOTAL %llu records (+%llu since the last summary): "
+		  "%llu teardowns (",
+		  records, records - s->last_records, s->teardowns);
 	for (unsigned int o = 0; o < FR_OUT__MAX; o++)
 		sb_printf(&b, "%s%s %llu", o ? ", " : "", fr_outcome_name(o),
 			  outcome_total(s, o));

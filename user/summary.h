@@ -19,10 +19,10 @@
 struct fr_summary;
 
 struct fr_summary_info {
-	unsigned long long now_ns;	/* CLOCK_REALTIME */
-	unsigned long long elapsed_s;	/* since start */
-	unsigned long long lost;	/* records lost so far */
-	bool final;			/* the summary at exit */
+	unsigned long long now_ns;    /* CLOCK_REALTIME */
+	unsigned long long elapsed_s; /* since start */
+	unsigned long long lost;      /* records lost so far */
+	bool final;		      /* the summary at exit */
 };
 
 /* NULL when out of memory. */

@@ -17,7 +17,7 @@
 
 static unsigned int hz_from_config(const char *path)
 {
-	gzFile f = gzopen(path, "r");	/* reads plain files too */
+	gzFile f = gzopen(path, "r"); /* reads plain files too */
 	char line[256];
 	unsigned int hz = 0;
 
@@ -66,7 +66,7 @@ static int timer_list_sample(unsigned long long *jif, unsigned long long *ns)
 		else if (!(got & 2) && line_number(line, "jiffies: ", jif))
 			got |= 2;
 	}
-	fclose(f);	/* NOLINT(cert-err33-c): read only, nothing to lose */
+	fclose(f); /* NOLINT(cert-err33-c): read only, nothing to lose */
 	return got == 3 ? 0 : -1;
 }
 
@@ -118,7 +118,7 @@ int fr_reasons_load(const struct btf *btf, struct fr_reasons *r)
 		return -1;
 	id = btf__find_by_name_kind(btf, "sk_rst_reason", BTF_KIND_ENUM);
 	if (id < 0)
-		return -1;	/* < 6.10: no reasons */
+		return -1; /* < 6.10: no reasons */
 	t = btf__type_by_id(btf, id);
 	e = btf_enum(t);
 	for (int i = 0; i < btf_vlen(t); i++)
@@ -174,10 +174,10 @@ bool fr_send_reset_has_reason(const struct btf *btf)
 	if (id < 0)
 		return false;
 	t = btf__type_by_id(btf, id);
-	t = btf__type_by_id(btf, t->type);		/* pointer */
+	t = btf__type_by_id(btf, t->type); /* pointer */
 	if (!t || !btf_is_ptr(t))
 		return false;
-	t = btf__type_by_id(btf, t->type);		/* func proto */
+	t = btf__type_by_id(btf, t->type); /* func proto */
 	return t && btf_is_func_proto(t) && btf_vlen(t) >= 4;
 }
 
@@ -204,8 +204,8 @@ bool fr_tracefs_problem(char *buf, size_t len)
 			 path);
 		return true;
 	}
-	snprintf(path, sizeof(path),
-		 "%s/events/syscalls/sys_enter_shutdown/id", dir);
+	snprintf(path, sizeof(path), "%s/events/syscalls/sys_enter_shutdown/id",
+		 dir);
 	if (!faccessat(AT_FDCWD, path, R_OK, AT_EACCESS))
 		return false;
 	if (errno == ENOENT)
@@ -230,8 +230,8 @@ bool fr_close_is_sync(const struct btf *btf)
 	 * close(2) releases the file before it returns, and that commit
 	 * split filp_flush() out of filp_close() for it. The function is
 	 * in BTF exactly on kernels with the change, backports included. */
-	return btf && btf__find_by_name_kind(btf, "filp_flush",
-					     BTF_KIND_FUNC) > 0;
+	return btf &&
+	       btf__find_by_name_kind(btf, "filp_flush", BTF_KIND_FUNC) > 0;
 }
 
 bool fr_kprobes_available(void)

@@ -13,7 +13,7 @@ unsigned int fr_kernel_hz(void);
 
 /* Names of enum sk_rst_reason, from the running kernel's BTF. */
 struct fr_reasons {
-	char **names;		/* indexed by value, NULL where none */
+	char **names; /* indexed by value, NULL where none */
 	unsigned int n;
 };
 int fr_reasons_load(const struct btf *vmlinux, struct fr_reasons *r);

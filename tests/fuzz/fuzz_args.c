@@ -28,10 +28,10 @@
 #include "fuzz_common.h"
 
 #define MAX_ARGS 256
-#define ERR_CAP 1024		/* main()'s */
+#define ERR_CAP 1024 /* main()'s */
 #define ERR_SMALL 12
-#define PID_MAX 4194304		/* args.c: PID_MAX_LIMIT on 64-bit */
-#define DURATION_MAX 31536000	/* args.c: one year */
+#define PID_MAX 4194304	      /* args.c: PID_MAX_LIMIT on 64-bit */
+#define DURATION_MAX 31536000 /* args.c: one year */
 
 static char *usage, *version;
 static size_t usage_len, version_len;

@@ -22,13 +22,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
  * A broken property: say which and abort(), so that libFuzzer reports a
  * crash and saves the input as an artifact.
  */
-#define FUZZ_CHECK(cond)                                                   \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "%s:%d: property failed: %s\n",    \
-				__FILE__, __LINE__, #cond);                \
-			abort();                                           \
-		}                                                          \
+#define FUZZ_CHECK(cond)                                                \
+	do {                                                            \
+		if (!(cond)) {                                          \
+			fprintf(stderr, "%s:%d: property failed: %s\n", \
+				__FILE__, __LINE__, #cond);             \
+			abort();                                        \
+		}                                                       \
 	} while (0)
 
 /* No byte below 0x20 (but the allowed one) and no DEL in s[0..n). */

@@ -31,19 +31,19 @@
 #include "fuzz_common.h"
 #include "record_codec.h"
 
-#define LINE_CAP 4096		/* struct out's line in user/finrst.c */
-#define EXPLAIN_CAP 2048	/* format.c's explain buffers */
+#define LINE_CAP 4096	 /* struct out's line in user/finrst.c */
+#define EXPLAIN_CAP 2048 /* format.c's explain buffers */
 #define REASON_MAX 63
 
-#define OPT_COLOR	1
-#define OPT_REASON	2
-#define OPT_REASON_NULL	4
-#define OPT_NO_FMT	8
+#define OPT_COLOR 1
+#define OPT_REASON 2
+#define OPT_REASON_NULL 4
+#define OPT_NO_FMT 8
 
 struct input {
 	struct fr_record r;
 	struct fr_fmt f;
-	const struct fr_fmt *fp;	/* &f, or NULL */
+	const struct fr_fmt *fp; /* &f, or NULL */
 	size_t cap;
 	char reason[REASON_MAX + 1];
 };
@@ -113,9 +113,8 @@ static bool known_type(const struct fr_record *r)
 }
 
 /* A formatter: fr_format_json or fr_format_text. */
-typedef size_t (*format_fn)(const struct fr_record *,
-			    const struct fr_frame *, size_t,
-			    const struct fr_fmt *, char *, size_t);
+typedef size_t (*format_fn)(const struct fr_record *, const struct fr_frame *,
+			    size_t, const struct fr_fmt *, char *, size_t);
 
 /* Format into a malloc()ed buffer of exactly cap bytes (fn NULL: the text
  * header). */
@@ -170,8 +169,8 @@ static char *check_line(format_fn fn, const struct input *in, size_t *len)
 }
 
 /* The decoded value of a string member of the record's JSON object. */
-static bool json_member(const char *obj, const char *key, char *out,
-			size_t cap, size_t *outlen)
+static bool json_member(const char *obj, const char *key, char *out, size_t cap,
+			size_t *outlen)
 {
 	const char *val;
 	size_t vlen;
@@ -198,8 +197,8 @@ static void check_json(const struct input *in)
 
 	/* comm: any bytes up to the first NUL, as json.h promises */
 	if (r->type == FR_REC_TEARDOWN) {
-		FUZZ_CHECK(json_member(line, "comm", got, sizeof(got),
-				       &got_len));
+		FUZZ_CHECK(
+			json_member(line, "comm", got, sizeof(got), &got_len));
 		want_len = u8_expect_replaced((const unsigned char *)r->comm,
 					      strnlen(r->comm, FR_COMM_LEN),
 					      want);
@@ -292,7 +291,8 @@ static void check_names(const struct input *in)
 		FUZZ_CHECK(!strcmp(fr_cause_name((unsigned)c), in->reason));
 	c = cause_from_name(fr_cause_name(r->cause));
 	FUZZ_CHECK(r->cause > FR_CAUSE_NONE && r->cause < FR_CAUSE__MAX ?
-			   c == r->cause : c == -1);
+			   c == r->cause :
+			   c == -1);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -142,22 +142,34 @@ static size_t next_bytes(struct prog *pr, char buf[256])
 	return n;
 }
 
-#define MAX_NEST 20	/* past JW_MAX_DEPTH: the writer must refuse */
+#define MAX_NEST 20 /* past JW_MAX_DEPTH: the writer must refuse */
 
 /*
  * DO(lit) with the i-th of the literal keys (jw_key() takes only a literal):
  * the records' own, the longest of them, one of a byte and the empty one.
  */
-#define WITH_LIT_KEY(i, DO)					\
-	do {							\
-		switch ((i) % 6) {				\
-		case 0: DO("event"); break;			\
-		case 1: DO("comm"); break;			\
-		case 2: DO("time_wait_skipped"); break;		\
-		case 3: DO("on"); break;			\
-		case 4: DO("k"); break;				\
-		default: DO(""); break;				\
-		}						\
+#define WITH_LIT_KEY(i, DO)                      \
+	do {                                     \
+		switch ((i) % 6) {               \
+		case 0:                          \
+			DO("event");             \
+			break;                   \
+		case 1:                          \
+			DO("comm");              \
+			break;                   \
+		case 2:                          \
+			DO("time_wait_skipped"); \
+			break;                   \
+		case 3:                          \
+			DO("on");                \
+			break;                   \
+		case 4:                          \
+			DO("k");                 \
+			break;                   \
+		default:                         \
+			DO("");                  \
+			break;                   \
+		}                                \
 	} while (0)
 
 /*
@@ -271,7 +283,7 @@ static struct jw run_program(const uint8_t *data, size_t size, char *buf,
 			jw_bool(&w, op & 8);
 			want = op & 8 ? "true" : "false";
 			break;
-		default:	/* 7, and 2 at the top level */
+		default: /* 7, and 2 at the top level */
 			jw_null(&w);
 			want = "null";
 			break;

@@ -169,7 +169,8 @@ static void json_seeds(void)
 			     "\xe2\x82\xc3");
 	JSON("explain", "python3[14911] closed the socket with 1000 unread "
 			"bytes; the kernel discarded them and sent RST "
-			"(RFC 2525 \xc2\xa7" "2.17).");
+			"(RFC 2525 \xc2\xa7"
+			"2.17).");
 }
 
 int main(int argc, char **argv)

@@ -95,10 +95,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (n = 0; n < len / 2; n++) {
-		int hi = hexval(argv[1][2 * n]), lo = hexval(argv[1][2 * n + 1]);
+		int hi = hexval(argv[1][2 * n]),
+		    lo = hexval(argv[1][2 * n + 1]);
 
 		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-			fprintf(stderr, "finrst-weirdcomm: HEX: bad byte %.2s\n",
+			fprintf(stderr,
+				"finrst-weirdcomm: HEX: bad byte %.2s\n",
 				argv[1] + 2 * n);
 			return 2;
 		}
@@ -116,7 +118,8 @@ int main(int argc, char **argv)
 	if (prctl(PR_GET_NAME, back, 0, 0, 0))
 		die("prctl(PR_GET_NAME)");
 	if (memcmp(comm, back, sizeof(comm))) {
-		fprintf(stderr, "finrst-weirdcomm: the kernel changed the comm\n");
+		fprintf(stderr,
+			"finrst-weirdcomm: the kernel changed the comm\n");
 		return 1;
 	}
 

@@ -29,12 +29,12 @@ struct buf {
 
 struct finrst {
 	pid_t pid;
-	int status;	/* once reaped */
+	int status; /* once reaped */
 	bool reaped;
-	int out, err;	/* -1 at EOF */
-	struct buf obuf;	/* stdout bytes not yet a whole line */
-	struct buf ebuf;	/* all of stderr */
-	size_t eshown;		/* stderr echoed up to here */
+	int out, err;	 /* -1 at EOF */
+	struct buf obuf; /* stdout bytes not yet a whole line */
+	struct buf ebuf; /* all of stderr */
+	size_t eshown;	 /* stderr echoed up to here */
 	struct json_object **recs;
 	size_t nrecs, cap;
 	struct json_object **sums;
@@ -122,7 +122,8 @@ static void show_stderr(struct finrst *f, bool all)
 	while ((nl = memchr(f->ebuf.p + f->eshown, '\n',
 			    f->ebuf.len - f->eshown))) {
 		printf("  finrst stderr: %.*s\n",
-		       (int)(nl - f->ebuf.p - f->eshown), f->ebuf.p + f->eshown);
+		       (int)(nl - f->ebuf.p - f->eshown),
+		       f->ebuf.p + f->eshown);
 		f->eshown = nl - f->ebuf.p + 1;
 	}
 	if (all && f->eshown < f->ebuf.len) {
@@ -266,7 +267,8 @@ struct finrst *finrst_start(const char *path, const char *hooks,
 				strcmp(hooks, "auto");
 			printf("%s: finrst exited with status %d before it was ready%s\n",
 			       *skip ? "SKIP" : "FAIL", st,
-			       *skip ? ": this kernel cannot run that --hooks backend" : "");
+			       *skip ? ": this kernel cannot run that --hooks backend" :
+				       "");
 			finrst_free(f);
 			return NULL;
 		}

@@ -66,8 +66,8 @@ static unsigned long oracle_seed(void)
 	errno = 0;
 	v = strtoul(s, &end, 0);
 	if (errno || *end) {
-		fprintf(stderr, "finrst-scenario: FINRST_SEED: not a number: %s\n",
-			s);
+		fprintf(stderr,
+			"finrst-scenario: FINRST_SEED: not a number: %s\n", s);
 		exit(2);
 	}
 	return v;
@@ -165,7 +165,8 @@ int main(int argc, char **argv)
 		case 'S':
 			signature_out = fopen(optarg, "a");
 			if (!signature_out) {
-				fprintf(stderr, "finrst-scenario: --signature %s: %s\n",
+				fprintf(stderr,
+					"finrst-scenario: --signature %s: %s\n",
 					optarg, strerror(errno));
 				return 2;
 			}
@@ -188,7 +189,8 @@ int main(int argc, char **argv)
 	}
 	is_oracle = !strcmp(argv[optind], "oracle");
 	if (!is_oracle && !(sc = scenario_find(argv[optind]))) {
-		fprintf(stderr, "finrst-scenario: unknown scenario: %s (see --list)\n",
+		fprintf(stderr,
+			"finrst-scenario: unknown scenario: %s (see --list)\n",
 			argv[optind]);
 		return 2;
 	}
@@ -199,19 +201,20 @@ int main(int argc, char **argv)
 			fams[0] = AF_INET6;
 			nfam = 1;
 		} else {
-			fprintf(stderr, "finrst-scenario: family: expected ipv4 or ipv6, got %s\n",
+			fprintf(stderr,
+				"finrst-scenario: family: expected ipv4 or ipv6, got %s\n",
 				argv[optind + 1]);
 			return 2;
 		}
 	} else if (!is_oracle) {
 		nfam = 1;
 	}
-	snprintf(name, sizeof(name), "%s%s%s%s%s%s%s%s%s%s", modes.stack ? "stack:" : "",
-		 modes.rst_only ? "rst-only:" : "", modes.summary ? "summary:" : "",
-		 modes.cgroup ? "cgroup:" : "", modes.refuse ? "refuse=" : "",
+	snprintf(name, sizeof(name), "%s%s%s%s%s%s%s%s%s%s",
+		 modes.stack ? "stack:" : "", modes.rst_only ? "rst-only:" : "",
+		 modes.summary ? "summary:" : "", modes.cgroup ? "cgroup:" : "",
+		 modes.refuse ? "refuse=" : "",
 		 modes.refuse ? modes.refuse : "", modes.refuse ? ":" : "",
-		 argv[optind],
-		 optind + 1 < argc ? "/" : "",
+		 argv[optind], optind + 1 < argc ? "/" : "",
 		 optind + 1 < argc ? argv[optind + 1] : "");
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -55,10 +55,17 @@ static const struct field teardown_fields[] = {
 };
 
 static const struct field rst_fields[] = {
-	{ "event", F_STR },   { "direction", F_STR }, { "cause", F_STR },
-	{ "laddr", F_STR },   { "lport", F_INT },     { "raddr", F_STR },
-	{ "rport", F_INT },   { "netns", F_INT },     { "kernel_reason", F_STR_NULL },
-	{ "time", F_STR },    { NULL, 0 },
+	{ "event", F_STR },
+	{ "direction", F_STR },
+	{ "cause", F_STR },
+	{ "laddr", F_STR },
+	{ "lport", F_INT },
+	{ "raddr", F_STR },
+	{ "rport", F_INT },
+	{ "netns", F_INT },
+	{ "kernel_reason", F_STR_NULL },
+	{ "time", F_STR },
+	{ NULL, 0 },
 };
 
 /* SPEC §2: each cause belongs to exactly one outcome. */
@@ -88,8 +95,8 @@ static const char *const initiators[] = { "local", "peer", "simultaneous",
 static const char *const shutdowns[] = { "rd", "wr", "rdwr", NULL };
 static const char *const families[] = { "ipv4", "ipv6", NULL };
 static const char *const states[] = {
-	"ESTABLISHED", "SYN_SENT", "SYN_RECV",	"FIN_WAIT1",	"FIN_WAIT2",
-	"TIME_WAIT",   "CLOSE",	   "CLOSE_WAIT", "LAST_ACK",	"LISTEN",
+	"ESTABLISHED", "SYN_SENT",     "SYN_RECV",   "FIN_WAIT1", "FIN_WAIT2",
+	"TIME_WAIT",   "CLOSE",	       "CLOSE_WAIT", "LAST_ACK",  "LISTEN",
 	"CLOSING",     "NEW_SYN_RECV", NULL,
 };
 
@@ -262,15 +269,15 @@ static void check_fields(struct run *r, const char *what,
 				     [F_INT] = "a non-negative integer",
 				     [F_BOOL] = "a boolean",
 				     [F_STR_NULL] = "a string or null",
-				     [F_LINGER] = "null or {\"on\": bool, \"seconds\": int}",
+				     [F_LINGER] =
+					     "null or {\"on\": bool, \"seconds\": int}",
 			     }[f->type],
 			     value_text(rec, f->name));
 	}
 }
 
-static void check_enum(struct run *r, const char *what,
-		       struct json_object *rec, const char *field,
-		       const char *const *set)
+static void check_enum(struct run *r, const char *what, struct json_object *rec,
+		       const char *field, const char *const *set)
 {
 	const char *s = rec_str(rec, field);
 
@@ -298,7 +305,8 @@ static void check_teardown(struct run *r, const char *what,
 	check_enum(r, what, rec, "shutdown", shutdowns);
 	check_enum(r, what, rec, "state", states);
 	if (cause && outcome) {
-		for (i = 0; i < sizeof(cause_outcome) / sizeof(cause_outcome[0]); i++)
+		for (i = 0;
+		     i < sizeof(cause_outcome) / sizeof(cause_outcome[0]); i++)
 			if (!strcmp(cause, cause_outcome[i].cause))
 				break;
 		if (i == sizeof(cause_outcome) / sizeof(cause_outcome[0]))
@@ -311,7 +319,8 @@ static void check_teardown(struct run *r, const char *what,
 			     cause, cause_outcome[i].outcome, outcome);
 	}
 	if (explain && !*explain)
-		fail(r, what, "field explain: expected a sentence, actual \"\"");
+		fail(r, what,
+		     "field explain: expected a sentence, actual \"\"");
 	if (comm && strlen(comm) > 15)
 		fail(r, what, "field comm: longer than TASK_COMM_LEN: \"%s\"",
 		     comm);
@@ -330,10 +339,8 @@ static void check_teardown(struct run *r, const char *what,
 		fail(r, what,
 		     "field close_blocked_us: by_exit is true, expected 0, actual %lld",
 		     v);
-	if (rec_bool(rec, "linger_expired") &&
-	    (!lg || !rec_bool(lg, "on")))
-		fail(r, what,
-		     "field linger_expired: true, but linger is %s",
+	if (rec_bool(rec, "linger_expired") && (!lg || !rec_bool(lg, "on")))
+		fail(r, what, "field linger_expired: true, but linger is %s",
 		     value_text(rec, "linger"));
 }
 
@@ -391,13 +398,11 @@ static void want_tri(struct run *r, const char *what, struct json_object *rec,
 	if (!json_object_is_type(v, json_type_boolean) ||
 	    json_object_get_boolean(v) != (want == T_TRUE))
 		fail(r, what, "field %s: expected %s, actual %s", field,
-		     want == T_TRUE ? "true" : "false",
-		     value_text(rec, field));
+		     want == T_TRUE ? "true" : "false", value_text(rec, field));
 }
 
-static void want_range(struct run *r, const char *what,
-		       struct json_object *rec, const char *field,
-		       struct range want)
+static void want_range(struct run *r, const char *what, struct json_object *rec,
+		       const char *field, struct range want)
 {
 	bool ok;
 	long long v;
@@ -531,16 +536,26 @@ void write_signature(FILE *f, const char *test, const char *label,
 		     struct json_object *rec, const struct want *w)
 {
 	static const char *const volatile_fields[] = {
-		"time", "netns", "laddr", "raddr", "lport", "rport",
-		"cgroup_id", "lifetime_us", "close_blocked_us",
-		"kernel_reason", "explain",
+		"time",
+		"netns",
+		"laddr",
+		"raddr",
+		"lport",
+		"rport",
+		"cgroup_id",
+		"lifetime_us",
+		"close_blocked_us",
+		"kernel_reason",
+		"explain",
 		/* frames and offsets differ by kernel; check_stack() checks
 		 * what must hold everywhere */
-		"stack", NULL,
+		"stack",
+		NULL,
 	};
 
 	fprintf(f, "%s | %s |", test, label);
-	json_object_object_foreach(rec, k, v) {
+	json_object_object_foreach(rec, k, v)
+	{
 		if (one_of(k, volatile_fields))
 			continue;
 		if (!strcmp(k, "pid")) {
@@ -555,7 +570,8 @@ void write_signature(FILE *f, const char *test, const char *label,
 			continue;
 		}
 		fprintf(f, " %s=%s", k,
-			json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+			json_object_to_json_string_ext(v,
+						       JSON_C_TO_STRING_PLAIN));
 	}
 	fputc('\n', f);
 }

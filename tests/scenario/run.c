@@ -32,10 +32,10 @@ struct exp_end {
 	struct end e;
 	struct want w;
 	char what[256];
-	bool absent;		/* a filter must drop it */
-	bool absent_tw;		/* ... and it is in TIME_WAIT */
+	bool absent;	/* a filter must drop it */
+	bool absent_tw; /* ... and it is in TIME_WAIT */
 	int hits;
-	size_t rec;	/* the first matching record */
+	size_t rec; /* the first matching record */
 };
 
 struct exp_rst {
@@ -55,17 +55,17 @@ struct run {
 	struct exp_rst *rsts;
 	size_t nrsts, rsts_cap;
 	size_t scanned;
-	int *owner;	/* per record: end index, -2 - rst index, -1 none */
+	int *owner; /* per record: end index, -2 - rst index, -1 none */
 	size_t owner_cap;
 	struct counts exp;
 	struct nstat before, after;
 	int failures;
 	long long t0_us;
 	time_t t0_real;
-	int family;		/* of the last end: the outsider's */
-	char cg_top[512], cg_in[600];	/* --cgroup */
-	unsigned long long cg_id;	/* cgroup_id of cg_in */
-	bool nosock_refused;	/* --refuse nosock-compat, and finrst did */
+	int family;		      /* of the last end: the outsider's */
+	char cg_top[512], cg_in[600]; /* --cgroup */
+	unsigned long long cg_id;     /* cgroup_id of cg_in */
+	bool nosock_refused; /* --refuse nosock-compat, and finrst did */
 };
 
 static struct run *cur;
@@ -156,7 +156,7 @@ static bool cgroup_setup(struct run *r)
 		fatal("mkdir %s: %s", r->cg_in, strerror(errno));
 	if (stat(r->cg_in, &st))
 		fatal("stat %s: %s", r->cg_in, strerror(errno));
-	r->cg_id = st.st_ino;	/* kernfs id = inode number (64-bit) */
+	r->cg_id = st.st_ino; /* kernfs id = inode number (64-bit) */
 	return true;
 }
 
@@ -305,7 +305,8 @@ struct run *run_begin(const char *name, unsigned long long netns,
 			*status = skip ? EXIT_SKIP : EXIT_FAIL;
 			return NULL;
 		}
-		if (strcmp(hooks, "auto") && strcmp(finrst_backend(r->f), hooks))
+		if (strcmp(hooks, "auto") &&
+		    strcmp(finrst_backend(r->f), hooks))
 			fail(r, "finrst",
 			     "ready line: expected hooks=%s, actual hooks=%s",
 			     hooks, finrst_backend(r->f));
@@ -423,13 +424,14 @@ static void check_exit(struct run *r, int status)
 	size_t got = finrst_nrecords(r->f) + finrst_bad_lines(r->f);
 
 	if (status != 0)
-		fail(r, "finrst", "exit status after SIGINT: expected 0, actual %d",
-		     status);
+		fail(r, "finrst",
+		     "exit status after SIGINT: expected 0, actual %d", status);
 	if (!lost)
 		fail(r, "finrst",
 		     "exit line: expected \"finrst: records=N lost=M\" on stderr, none found");
 	else if (atoll(lost + 5) != 0)
-		fail(r, "finrst", "exit line: expected lost=0, actual lost=%lld",
+		fail(r, "finrst",
+		     "exit line: expected lost=0, actual lost=%lld",
 		     atoll(lost + 5));
 	if (recs && (size_t)atoll(recs + 8) != got)
 		fail(r, "finrst",
@@ -459,12 +461,18 @@ static void check_stack(struct run *r, const char *what,
 			struct json_object *rec)
 {
 	static const char *const active[] = {
-		"unread_data", "linger_zero", "disconnect", "listener_closed",
-		"keepalive_timeout", "linger2", "memory", NULL,
+		"unread_data",
+		"linger_zero",
+		"disconnect",
+		"listener_closed",
+		"keepalive_timeout",
+		"linger2",
+		"memory",
+		NULL,
 	};
 	static const char *const local[] = {
-		"unread_data", "linger_zero", "disconnect", "listener_closed",
-		NULL,
+		"unread_data",	   "linger_zero", "disconnect",
+		"listener_closed", NULL,
 	};
 	const char *outcome = rec_str(rec, "outcome");
 	const char *cause = rec_str(rec, "cause");
@@ -475,12 +483,14 @@ static void check_stack(struct run *r, const char *what,
 
 	if (!outcome || strcmp(outcome, "rst_sent")) {
 		if (has)
-			fail(r, what, "field stack: expected none for outcome %s",
+			fail(r, what,
+			     "field stack: expected none for outcome %s",
 			     outcome ?: "(none)");
 		return;
 	}
 	if (!has || !json_object_is_type(st, json_type_array)) {
-		fail(r, what, "field stack: expected a list of frames, actual %s",
+		fail(r, what,
+		     "field stack: expected a list of frames, actual %s",
 		     has ? json_object_to_json_string(st) : "(none)");
 		return;
 	}
@@ -496,7 +506,8 @@ static void check_stack(struct run *r, const char *what,
 		if (json_object_object_get_ex(fr, "kernel", &v) &&
 		    json_object_get_boolean(v)) {
 			nk++;
-			sar = sar || (sym && !strcmp(sym, "tcp_send_active_reset"));
+			sar = sar ||
+			      (sym && !strcmp(sym, "tcp_send_active_reset"));
 			continue;
 		}
 		nu++;
@@ -551,7 +562,8 @@ static long long service_port(struct json_object *rec)
 {
 	const char *role = rec_str(rec, "role");
 	bool ok;
-	long long l = rec_int(rec, "lport", &ok), p = rec_int(rec, "rport", &ok);
+	long long l = rec_int(rec, "lport", &ok),
+		  p = rec_int(rec, "rport", &ok);
 
 	if (rec_is(rec, "rst") || (role && !strcmp(role, "server")))
 		return l;
@@ -593,7 +605,8 @@ static long long sum_int(struct json_object *o, const char *field)
 	struct json_object *v;
 
 	return json_object_object_get_ex(o, field, &v) ?
-		       json_object_get_int64(v) : -1;
+		       json_object_get_int64(v) :
+		       -1;
 }
 
 /* How many records have this service port (comm NULL), or this comm. */
@@ -617,8 +630,8 @@ static long long tally(struct run *r, long long port, const char *comm)
  * key's records exactly, the rows and LIST_other add up to every record,
  * and no key left out has more records than the smallest row.
  */
-static void check_top(struct run *r, struct json_object *sum,
-		      const char *list, const char *key)
+static void check_top(struct run *r, struct json_object *sum, const char *list,
+		      const char *key)
 {
 	char other_name[32];
 	struct json_object *arr, *row, *v;
@@ -669,8 +682,8 @@ static void check_top(struct run *r, struct json_object *sum,
 			listed = comm ? !strcmp(json_object_get_string(v), c) :
 					json_object_get_int64(v) == port;
 		}
-		if (!listed && (comm ? tally(r, 0, c) : tally(r, port, NULL)) >
-				       least)
+		if (!listed &&
+		    (comm ? tally(r, 0, c) : tally(r, port, NULL)) > least)
 			fail(r, "summary",
 			     "%s: %s %s%.0lld has more records than a listed row (%lld)",
 			     list, key, comm ? c : "", comm ? 0 : port, least);
@@ -691,14 +704,16 @@ static void check_summary(struct run *r)
 
 	if (!sum || !json_object_object_get_ex(sum, "final", &v) ||
 	    !json_object_get_boolean(v)) {
-		fail(r, "summary", "no final {\"event\":\"summary\"} object at exit (%zu summaries)",
+		fail(r, "summary",
+		     "no final {\"event\":\"summary\"} object at exit (%zu summaries)",
 		     ns);
 		return;
 	}
 	note("summary: %zu summary objects; final: %s", ns,
 	     json_object_to_json_string(sum));
 	if (sum_int(sum, "records") != (long long)n)
-		fail(r, "summary", "records: expected %zu (records that came), actual %lld",
+		fail(r, "summary",
+		     "records: expected %zu (records that came), actual %lld",
 		     n, sum_int(sum, "records"));
 	if (sum_int(sum, "lost") != 0)
 		fail(r, "summary", "lost: expected 0, actual %lld",
@@ -798,7 +813,8 @@ static void check_records(struct run *r)
 		if (own >= 0)
 			snprintf(what, sizeof(what), "%s", r->ends[own].what);
 		else if (own <= -2)
-			snprintf(what, sizeof(what), "%s", r->rsts[-2 - own].what);
+			snprintf(what, sizeof(what), "%s",
+				 r->rsts[-2 - own].what);
 		else
 			snprintf(what, sizeof(what), "record %zu", i + 1);
 		if (verbose)
@@ -825,7 +841,8 @@ static void check_records(struct run *r)
 				     "expected no record (%s), actual %d: %s",
 				     modes.cgroup ? "outside --cgroup" :
 						    "--rst-only, a fin",
-				     x->hits, rec_text(finrst_record(r->f, x->rec)));
+				     x->hits,
+				     rec_text(finrst_record(r->f, x->rec)));
 			continue;
 		}
 		if (!x->hits) {
@@ -838,7 +855,8 @@ static void check_records(struct run *r)
 			     x->hits);
 			for (size_t k = 0; k < n; k++)
 				if (r->owner[k] == (int)i)
-					note("%s", rec_text(finrst_record(r->f, k)));
+					note("%s",
+					     rec_text(finrst_record(r->f, k)));
 		}
 		check_want(r, x->what, finrst_record(r->f, x->rec), &x->e,
 			   &x->w);
@@ -942,7 +960,8 @@ static void check_totals(struct run *r, int *ss_ports, int ss_n)
 	if (unread != r->after.abort_on_close - r->before.abort_on_close)
 		fail(r, "totals",
 		     "unread_data: finrst counted %lld, kernel TcpExtTCPAbortOnClose delta %lld",
-		     unread, r->after.abort_on_close - r->before.abort_on_close);
+		     unread,
+		     r->after.abort_on_close - r->before.abort_on_close);
 	if (ntw != ss_n) {
 		fail(r, "totals",
 		     "time_wait: finrst counted %d true, ss state time-wait lists %d",

@@ -37,30 +37,30 @@ struct worker {
 };
 
 enum w_op {
-	OP_SOCKET,	/* a0 = family */
-	OP_BIND,	/* bind to loopback, a0 = port (0: any) */
+	OP_SOCKET, /* a0 = family */
+	OP_BIND,   /* bind to loopback, a0 = port (0: any) */
 	OP_LISTEN,
-	OP_CONNECT,	/* a0 = port on loopback */
+	OP_CONNECT, /* a0 = port on loopback */
 	OP_ACCEPT,
-	OP_SETINT,	/* setsockopt(a0 level, a1 name, int a2) */
-	OP_LINGER,	/* SO_LINGER {a0, a1} */
-	OP_CLOSE,	/* rep.us = time close() took */
-	OP_SHUTDOWN,	/* a0 = how */
-	OP_DISCONNECT,	/* connect(AF_UNSPEC) */
-	OP_WRITE,	/* a0 bytes, blocking */
-	OP_FILL,	/* non-blocking writes until EAGAIN */
-	OP_READ,	/* a0 bytes (<0: to EOF), a1 = timeout ms */
-	OP_INQ,		/* SIOCINQ */
-	OP_OUTQ,	/* SIOCOUTQ */
-	OP_WAIT_INQ,	/* until SIOCINQ >= a0, a1 = timeout ms */
-	OP_POLL,	/* a0 = events, a1 = timeout ms; rep.val = revents */
-	OP_FORK,	/* new worker sharing all sockets, comm in name */
-	OP_EXIT,	/* _exit(0) with every socket still open; no reply */
+	OP_SETINT,     /* setsockopt(a0 level, a1 name, int a2) */
+	OP_LINGER,     /* SO_LINGER {a0, a1} */
+	OP_CLOSE,      /* rep.us = time close() took */
+	OP_SHUTDOWN,   /* a0 = how */
+	OP_DISCONNECT, /* connect(AF_UNSPEC) */
+	OP_WRITE,      /* a0 bytes, blocking */
+	OP_FILL,       /* non-blocking writes until EAGAIN */
+	OP_READ,       /* a0 bytes (<0: to EOF), a1 = timeout ms */
+	OP_INQ,	       /* SIOCINQ */
+	OP_OUTQ,       /* SIOCOUTQ */
+	OP_WAIT_INQ,   /* until SIOCINQ >= a0, a1 = timeout ms */
+	OP_POLL,       /* a0 = events, a1 = timeout ms; rep.val = revents */
+	OP_FORK,       /* new worker sharing all sockets, comm in name */
+	OP_EXIT,       /* _exit(0) with every socket still open; no reply */
 };
 
 struct w_rep {
-	int ret;	/* 0 or -1 */
-	int err;	/* errno when ret == -1 */
+	int ret; /* 0 or -1 */
+	int err; /* errno when ret == -1 */
 	int slot;
 	bool eof;
 	long long val;
@@ -98,20 +98,21 @@ struct linger_want {
 	int seconds;
 };
 #define LINGER_NULL ((struct linger_want){ .set = true, .null = true })
-#define LINGER(o, s) ((struct linger_want){ .set = true, .on = (o), .seconds = (s) })
+#define LINGER(o, s) \
+	((struct linger_want){ .set = true, .on = (o), .seconds = (s) })
 
 /* What a teardown record must say; zero/NULL members are not checked. */
 struct want {
 	const char *role, *initiator, *outcome, *cause, *state;
-	const char *shutdown;	/* "null" for JSON null */
+	const char *shutdown; /* "null" for JSON null */
 	/* the tcp_send_reset reason name; null expected before Linux 6.10 */
 	const char *kernel_reason;
 	struct linger_want linger;
 	enum tri time_wait, by_exit, linger_expired, time_wait_skipped;
 	struct range close_blocked_us, unread_bytes, unsent_bytes;
 	struct range bytes_sent, bytes_received;
-	const struct worker *by;	/* pid and comm must be this task's */
-	const struct worker *owner;	/* the task that connected or accepted */
+	const struct worker *by;    /* pid and comm must be this task's */
+	const struct worker *owner; /* the task that connected or accepted */
 	/* close_blocked_us within 20% of what the test measured */
 	long long blocked_measured_us;
 };
@@ -147,7 +148,7 @@ extern bool verbose;
  */
 struct modes {
 	bool stack, rst_only, summary, cgroup;
-	const char *refuse;	/* the part, or NULL */
+	const char *refuse; /* the part, or NULL */
 };
 extern struct modes modes;
 

@@ -105,8 +105,7 @@ static const char *err_name(int err)
 }
 
 /* Socket-half checks: what the application sees. */
-static void read_eof(struct run *r, struct worker *w, int slot,
-		     long long bytes)
+static void read_eof(struct run *r, struct worker *w, int slot, long long bytes)
 {
 	struct w_rep p = w_call(w, OP_READ, slot, -1, 5000, 0);
 
@@ -114,7 +113,9 @@ static void read_eof(struct run *r, struct worker *w, int slot,
 		fail(r, "socket",
 		     "%s: read to EOF: expected %lld bytes then EOF, actual %lld bytes then %s",
 		     w->comm, bytes, p.val,
-		     p.ret ? err_name(p.err) : p.eof ? "EOF" : "nothing");
+		     p.ret ? err_name(p.err) :
+		     p.eof ? "EOF" :
+			     "nothing");
 }
 
 static void read_error(struct run *r, struct worker *w, int slot, int err,
@@ -123,9 +124,11 @@ static void read_error(struct run *r, struct worker *w, int slot, int err,
 	struct w_rep p = w_call(w, OP_READ, slot, -1, timeout_ms, 0);
 
 	if (!p.ret || p.err != err)
-		fail(r, "socket", "%s: read: expected %s, actual %s%s",
-		     w->comm, err_name(err), p.ret ? err_name(p.err) : "",
-		     p.ret ? "" : p.eof ? "EOF" : "data");
+		fail(r, "socket", "%s: read: expected %s, actual %s%s", w->comm,
+		     err_name(err), p.ret ? err_name(p.err) : "",
+		     p.ret ? "" :
+		     p.eof ? "EOF" :
+			     "data");
 }
 
 /* Nothing reached this socket: the peer's call put nothing on the wire. */
@@ -186,8 +189,7 @@ static struct want want_peer_close(const struct conn *c, int b)
 }
 
 /* A reset its connection from ESTABLISHED. */
-static struct want want_rst_sent(const struct conn *c, int a,
-				 const char *cause)
+static struct want want_rst_sent(const struct conn *c, int a, const char *cause)
 {
 	return (struct want){
 		.role = role_name[a],
@@ -244,8 +246,8 @@ static void sc_close(struct run *r, struct pair *p, int family, long param)
 /* param: SHUT_RD, SHUT_WR or SHUT_RDWR by the client. */
 static void sc_shutdown(struct run *r, struct pair *p, int family, long param)
 {
-	static const char *const how[] = { [SHUT_RD] = "rd", [SHUT_WR] = "wr",
-					   [SHUT_RDWR] = "rdwr" };
+	static const char *const how
+		[] = { [SHUT_RD] = "rd", [SHUT_WR] = "wr", [SHUT_RDWR] = "rdwr" };
 	struct want wa;
 	struct conn c;
 
@@ -323,8 +325,7 @@ static void sc_linger_zero(struct run *r, struct pair *p, int family,
 	expect_counts(r, 1, 0, 0);
 }
 
-static void sc_disconnect(struct run *r, struct pair *p, int family,
-			  long param)
+static void sc_disconnect(struct run *r, struct pair *p, int family, long param)
 {
 	struct want wa;
 	struct conn c;
@@ -370,7 +371,8 @@ static void sc_listener_closed(struct run *r, struct pair *p, int family,
 	close_ok(cw, c.s[CLI]);
 
 	end_from(&c.e[CLI], "client", &pc);
-	c.e[SRV] = (struct end){ .family = family, .lport = port,
+	c.e[SRV] = (struct end){ .family = family,
+				 .lport = port,
 				 .rport = pc.lport };
 	snprintf(c.e[SRV].label, sizeof(c.e[SRV].label), "never-accepted");
 	snprintf(c.e[SRV].laddr, sizeof(c.e[SRV].laddr), "%s", pc.raddr);
@@ -400,13 +402,15 @@ static void sc_connection_refused(struct run *r, struct pair *p, int family,
 	me = call_ok(w, OP_BIND, cs, 0, 0, 0);
 	res = w_call(w, OP_CONNECT, cs, hold.lport, 0, 0);
 	if (!res.ret || res.err != ECONNREFUSED)
-		fail(r, "socket", "connect to closed port %d: expected %s, actual %s",
+		fail(r, "socket",
+		     "connect to closed port %d: expected %s, actual %s",
 		     hold.lport, err_name(ECONNREFUSED),
 		     res.ret ? err_name(res.err) : "connected");
 	close_ok(w, cs);
 	close_ok(w, hs);
 
-	e = (struct end){ .family = family, .lport = me.lport,
+	e = (struct end){ .family = family,
+			  .lport = me.lport,
 			  .rport = hold.lport };
 	snprintf(e.label, sizeof(e.label), "refused-client");
 	snprintf(e.laddr, sizeof(e.laddr), "%s", me.laddr);
@@ -601,8 +605,7 @@ static void sc_linger_acked(struct run *r, struct pair *p, int family,
 }
 
 /* The process exits with SO_LINGER {1,5} and unacknowledged data. */
-static void sc_exit_close(struct run *r, struct pair *p, int family,
-			  long param)
+static void sc_exit_close(struct run *r, struct pair *p, int family, long param)
 {
 	struct worker *x = worker_start("fr-exiting");
 	struct want wa, wb;
@@ -635,8 +638,7 @@ static void sc_exit_close(struct run *r, struct pair *p, int family,
 }
 
 /* The parent's close() of a shared socket does nothing; the child's does. */
-static void sc_fork_close(struct run *r, struct pair *p, int family,
-			  long param)
+static void sc_fork_close(struct run *r, struct pair *p, int family, long param)
 {
 	struct worker *child;
 	struct want wa;
@@ -659,8 +661,7 @@ static void sc_fork_close(struct run *r, struct pair *p, int family,
 }
 
 /* Active closers on both sides; ss must list exactly their ports. */
-static void sc_time_wait(struct run *r, struct pair *p, int family,
-			 long param)
+static void sc_time_wait(struct run *r, struct pair *p, int family, long param)
 {
 	for (long i = 0; i < param; i++)
 		sc_close(r, p, family, i % 2);
@@ -682,24 +683,39 @@ static void sc_open_at_exit(struct run *r, struct pair *p, int family,
 }
 
 const struct scenario scenarios[] = {
-	{ .name = "close", .body = sc_close,
-	  .in_oracle = true, .oracle_lo = 0, .oracle_hi = 1 },
+	{ .name = "close",
+	  .body = sc_close,
+	  .in_oracle = true,
+	  .oracle_lo = 0,
+	  .oracle_hi = 1 },
 	{ .name = "peer_close", .body = sc_close, .param = 1 },
-	{ .name = "shutdown_wr", .body = sc_shutdown, .param = SHUT_WR,
-	  .in_oracle = true, .oracle_lo = SHUT_WR, .oracle_hi = SHUT_WR },
+	{ .name = "shutdown_wr",
+	  .body = sc_shutdown,
+	  .param = SHUT_WR,
+	  .in_oracle = true,
+	  .oracle_lo = SHUT_WR,
+	  .oracle_hi = SHUT_WR },
 	{ .name = "shutdown_rdwr", .body = sc_shutdown, .param = SHUT_RDWR },
 	{ .name = "shutdown_rd", .body = sc_shutdown, .param = SHUT_RD },
-	{ .name = "unread_data", .body = sc_unread_data, .param = 1000,
-	  .in_oracle = true, .oracle_lo = 1, .oracle_hi = 4000 },
+	{ .name = "unread_data",
+	  .body = sc_unread_data,
+	  .param = 1000,
+	  .in_oracle = true,
+	  .oracle_lo = 1,
+	  .oracle_hi = 4000 },
 	{ .name = "linger_zero", .body = sc_linger_zero, .in_oracle = true },
 	{ .name = "disconnect", .body = sc_disconnect, .in_oracle = true },
-	{ .name = "listener_closed", .body = sc_listener_closed,
+	{ .name = "listener_closed",
+	  .body = sc_listener_closed,
 	  .in_oracle = true },
-	{ .name = "connection_refused", .body = sc_connection_refused,
+	{ .name = "connection_refused",
+	  .body = sc_connection_refused,
 	  .in_oracle = true },
-	{ .name = "keepalive_timeout", .body = sc_keepalive_timeout,
+	{ .name = "keepalive_timeout",
+	  .body = sc_keepalive_timeout,
 	  .needs_nft = true },
-	{ .name = "retransmit_timeout", .body = sc_retransmit_timeout,
+	{ .name = "retransmit_timeout",
+	  .body = sc_retransmit_timeout,
 	  .needs_nft = true },
 	{ .name = "linger_expired", .body = sc_linger_expired },
 	{ .name = "linger_acked", .body = sc_linger_acked },

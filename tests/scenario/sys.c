@@ -137,8 +137,10 @@ static bool counter(const char *text, const char *name, long long *val)
 {
 	size_t nlen = strlen(name);
 
-	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : l) {
-		if (!strncmp(l, name, nlen) && (l[nlen] == ' ' || l[nlen] == '\t'))
+	for (const char *l = text; l && *l;
+	     l = strchr(l, '\n'), l = l ? l + 1 : l) {
+		if (!strncmp(l, name, nlen) &&
+		    (l[nlen] == ' ' || l[nlen] == '\t'))
 			return sscanf(l + nlen, "%lld", val) == 1;
 	}
 	return false;
@@ -172,8 +174,8 @@ static int port_of(const char *hostport)
 
 int ss_time_wait(int *lports, int max)
 {
-	static const char *const argv[] = { "ss", "-tanH", "state",
-					    "time-wait", NULL };
+	static const char *const argv[] = { "ss", "-tanH", "state", "time-wait",
+					    NULL };
 	static char text[1 << 20];
 	int n = 0;
 

@@ -57,8 +57,7 @@ static const char *const op_names[] = {
 
 const char *op_name(enum w_op op)
 {
-	if ((size_t)op < sizeof(op_names) / sizeof(op_names[0]) &&
-	    op_names[op])
+	if ((size_t)op < sizeof(op_names) / sizeof(op_names[0]) && op_names[op])
 		return op_names[op];
 	return "?";
 }
@@ -484,7 +483,8 @@ static struct w_rep recv_rep(struct worker *w, enum w_op op, int timeout_ms,
 	} u;
 	struct w_rep p;
 	struct iovec iov = { .iov_base = &p, .iov_len = sizeof(p) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
 			      .msg_control = u.buf,
 			      .msg_controllen = sizeof(u.buf) };
 	struct pollfd pfd = { .fd = w->ch, .events = POLLIN };
@@ -540,7 +540,8 @@ static int reap(struct worker *w, int timeout_ms)
 		pid_t r = waitpid(w->pid, NULL, WNOHANG);
 
 		/* ECHILD: a worker's child, auto-reaped (SIGCHLD ignored) */
-		if (r == w->pid || (r < 0 && errno == ECHILD && kill(w->pid, 0)))
+		if (r == w->pid ||
+		    (r < 0 && errno == ECHILD && kill(w->pid, 0)))
 			return 0;
 		usleep(1000);
 	}

@@ -13,9 +13,8 @@
 
 static int check_nr, check_nr_failed;
 
-__attribute__((format(printf, 4, 5)))
-static inline bool check_report(bool ok, const char *file, int line,
-				const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static inline bool
+check_report(bool ok, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -87,13 +86,12 @@ static inline bool check_contains(const char *hay, const char *needle,
 }
 
 /* Each evaluates to true if the check passed, for "if (!CHECK(...)) ..." */
-#define CHECK(cond) \
-	check_report(!!(cond), __FILE__, __LINE__, "%s", #cond)
+#define CHECK(cond) check_report(!!(cond), __FILE__, __LINE__, "%s", #cond)
 #define CHECKF(cond, ...) \
 	check_report(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 #define CHECK_STR(got, want) \
 	check_str((got), (want), __FILE__, __LINE__, #got " == " #want)
-#define CHECK_INT(got, want)                                            \
+#define CHECK_INT(got, want)                                               \
 	check_int((long long)(got), (long long)(want), __FILE__, __LINE__, \
 		  #got " == " #want)
 #define CHECK_CONTAINS(hay, needle) \

@@ -84,7 +84,7 @@ bool u8_valid(const char *s, size_t n)
 
 struct parser {
 	const unsigned char *p, *end;
-	char *out;		/* decoded string, or NULL */
+	char *out; /* decoded string, or NULL */
 	size_t len, cap;
 	int depth;
 };

@@ -17,9 +17,8 @@
 #define T_MONO_NS 5000000000000LL
 #define T_OFFSET_NS (T_REAL_NS - T_MONO_NS)
 
-static inline void rec_init(struct fr_record *r, int family,
-			    const char *laddr, unsigned lport,
-			    const char *raddr, unsigned rport)
+static inline void rec_init(struct fr_record *r, int family, const char *laddr,
+			    unsigned lport, const char *raddr, unsigned rport)
 {
 	memset(r, 0, sizeof(*r));
 	r->type = FR_REC_TEARDOWN;
@@ -32,8 +31,7 @@ static inline void rec_init(struct fr_record *r, int family,
 	r->netns = 4026531840u;
 }
 
-static inline void rec_task(struct fr_record *r, const char *comm,
-			    unsigned pid)
+static inline void rec_task(struct fr_record *r, const char *comm, unsigned pid)
 {
 	size_t i;
 

@@ -58,12 +58,12 @@ static void bad(const char *what, const char *n1, const char *n2, int rc,
 		       err, n2);
 }
 
-#define BAD(n1, n2, ...)                                                   \
-	do {                                                               \
-		char err_[256];                                            \
-		struct env env_;                                           \
-		int rc_ = PARSE(&env_, err_, __VA_ARGS__);                 \
-		bad(#__VA_ARGS__, n1, n2, rc_, err_);                      \
+#define BAD(n1, n2, ...)                                   \
+	do {                                               \
+		char err_[256];                            \
+		struct env env_;                           \
+		int rc_ = PARSE(&env_, err_, __VA_ARGS__); \
+		bad(#__VA_ARGS__, n1, n2, rc_, err_);      \
 	} while (0)
 
 static void test_defaults(void)
@@ -191,8 +191,8 @@ static void test_good(void)
 	{
 		char min[24];
 
-		snprintf(min, sizeof(min), "%ld", 4 * sysconf(_SC_PAGESIZE) /
-							  1024);
+		snprintf(min, sizeof(min), "%ld",
+			 4 * sysconf(_SC_PAGESIZE) / 1024);
 		CHECK_INT(PARSE(&env, err, "--ringbuf-kb", min), FR_ARGS_OK);
 		CHECK_INT(env.ringbuf_kb, atoi(min));
 		CHECK_INT(PARSE(&env, err, "--ringbuf-kb=1048576"), FR_ARGS_OK);
@@ -218,11 +218,10 @@ static void test_bad(void)
 	    "99999999999999999999999");
 	BAD("duplicate", "'80'", "-P", "80", "-P", "80");
 	BAD("duplicate", "'443'", "-P", "443", "-P", "80", "--port=443");
-	BAD("--port", "'1016'", "-P", "1000", "-P", "1001", "-P", "1002",
-	    "-P", "1003", "-P", "1004", "-P", "1005", "-P", "1006", "-P",
-	    "1007", "-P", "1008", "-P", "1009", "-P", "1010", "-P", "1011",
-	    "-P", "1012", "-P", "1013", "-P", "1014", "-P", "1015", "-P",
-	    "1016");
+	BAD("--port", "'1016'", "-P", "1000", "-P", "1001", "-P", "1002", "-P",
+	    "1003", "-P", "1004", "-P", "1005", "-P", "1006", "-P", "1007",
+	    "-P", "1008", "-P", "1009", "-P", "1010", "-P", "1011", "-P",
+	    "1012", "-P", "1013", "-P", "1014", "-P", "1015", "-P", "1016");
 	BAD("--port", "needs an argument", "-P");
 	BAD("--port", "needs an argument", "--port");
 
@@ -265,7 +264,7 @@ static void test_bad(void)
 
 	BAD("unknown option", "'--bogus'", "--bogus");
 	BAD("unknown option", "'--bogus'", "--bogus=1");
-	BAD("'--h'", NULL, "--h");	/* ambiguous: --help, --hooks */
+	BAD("'--h'", NULL, "--h"); /* ambiguous: --help, --hooks */
 	BAD("unknown option", "'-x'", "-x");
 	BAD("unknown option", "'-x'", "-jx");
 	BAD("unknown option", "'-?'", "-?");

@@ -4,7 +4,7 @@
  * records, explanations, text columns, hostile comm values and full buffers.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE		/* setenv */
+#define _GNU_SOURCE /* setenv */
 #endif
 #include <stdlib.h>
 #include <time.h>
@@ -145,10 +145,21 @@ static const char want_no_socket[] =
 static void test_names(void)
 {
 	static const char *const causes[] = {
-		"close", "shutdown", "peer_close", "simultaneous_close",
-		"unread_data", "linger_zero", "disconnect", "listener_closed",
-		"linger2", "memory", "keepalive_timeout", "rst_other",
-		"peer_reset", "retransmit_timeout", "connection_refused",
+		"close",
+		"shutdown",
+		"peer_close",
+		"simultaneous_close",
+		"unread_data",
+		"linger_zero",
+		"disconnect",
+		"listener_closed",
+		"linger2",
+		"memory",
+		"keepalive_timeout",
+		"rst_other",
+		"peer_reset",
+		"retransmit_timeout",
+		"connection_refused",
 	};
 	unsigned i;
 
@@ -355,7 +366,7 @@ static void test_time(void)
 	CHECK_STR(v, "\"1970-01-01T00:00:00.999999Z\"");
 
 	r.end_ns = 0;
-	f.mono_to_real_ns = 951782400LL * 1000000000LL;	/* 2000-02-29 */
+	f.mono_to_real_ns = 951782400LL * 1000000000LL; /* 2000-02-29 */
 	fr_format_json(&r, NULL, 0, &f, buf, sizeof(buf));
 	json_member(buf, "time", v, sizeof(v));
 	CHECK_STR(v, "\"2000-02-29T00:00:00.000000Z\"");
@@ -436,8 +447,10 @@ static void test_explain_causes(void)
 		n = fr_explain(&r, buf, sizeof(buf));
 		CHECKF(n > 40 && n == strlen(buf), "%s: length %zu",
 		       fr_cause_name(c), n);
-		CHECKF(n && buf[n - 1] == '.', "%s: \"%s\" does not end a "
-		       "sentence", fr_cause_name(c), buf);
+		CHECKF(n && buf[n - 1] == '.',
+		       "%s: \"%s\" does not end a "
+		       "sentence",
+		       fr_cause_name(c), buf);
 		CHECKF(!strchr(buf, '\n'), "%s: newline", fr_cause_name(c));
 		/* every {placeholder} expanded; only "{on, 0}" is literal */
 		for (p = strchr(buf, '{'); p; p = strchr(p + 1, '{'))
@@ -526,8 +539,7 @@ static void test_explain_facts(void)
 	r.flags |= FR_F_BY_EXIT;
 	r.close_blocked_ns = 0;
 	fr_explain(&r, buf, sizeof(buf));
-	CHECK_CONTAINS(buf,
-		       "linger was ignored because the process exited");
+	CHECK_CONTAINS(buf, "linger was ignored because the process exited");
 	CHECK(!strstr(buf, "blocked"));
 	r.flags &= ~FR_F_LINGER_ON;
 	fr_explain(&r, buf, sizeof(buf));
@@ -645,8 +657,8 @@ static void test_text(void)
 	recs[5].first = FR_INIT_KERNEL;
 	recs[5].state = FR_TCP_ESTABLISHED;
 	fr_classify(&recs[5]);
-	rec_init(&recs[6], AF_INET, "255.255.255.255", 65535,
-		 "255.255.255.255", 65535);
+	rec_init(&recs[6], AF_INET, "255.255.255.255", 65535, "255.255.255.255",
+		 65535);
 	rec_task(&recs[6], "0123456789abcdef", 4194304);
 	recs[6].flags = FR_F_RST_RCVD;
 	recs[6].end_from = FR_TCP_SYN_SENT;
@@ -679,7 +691,8 @@ static void test_text(void)
 
 			snprintf(what, sizeof(what), "record %zu%s", i,
 				 color ? " (colour)" : "");
-			n = fr_format_text(&recs[i], NULL, 0, &f, buf, sizeof(buf));
+			n = fr_format_text(&recs[i], NULL, 0, &f, buf,
+					   sizeof(buf));
 			CHECKF(n > 0 && n == strlen(buf) &&
 				       buf[n - 1] == '\n' &&
 				       !memchr(buf, '\n', n - 1),
@@ -784,10 +797,12 @@ static void test_fit(void)
 				memset(mem, GUARD, sizeof(mem));
 				switch (kind) {
 				case 0:
-					n = fr_format_json(r, NULL, 0, &fmt, mem, cap);
+					n = fr_format_json(r, NULL, 0, &fmt,
+							   mem, cap);
 					break;
 				case 1:
-					n = fr_format_text(r, NULL, 0, &fmt, mem, cap);
+					n = fr_format_text(r, NULL, 0, &fmt,
+							   mem, cap);
 					break;
 				case 2:
 					n = fr_format_text_header(&fmt, mem,
@@ -800,16 +815,20 @@ static void test_fit(void)
 				for (j = cap; j < sizeof(mem); j++)
 					guard_ok &= (unsigned char)mem[j] ==
 						    GUARD;
-				CHECKF(guard_ok, "kind %d rec %zu cap %zu: "
-				       "wrote past cap", kind, k, cap);
+				CHECKF(guard_ok,
+				       "kind %d rec %zu cap %zu: "
+				       "wrote past cap",
+				       kind, k, cap);
 				if (cap > len) {
 					CHECKF(n == len && !strcmp(mem, full),
 					       "kind %d rec %zu cap %zu: "
-					       "should fit", kind, k, cap);
+					       "should fit",
+					       kind, k, cap);
 				} else {
 					CHECKF(n == 0 && (!cap || !mem[0]),
 					       "kind %d rec %zu cap %zu: "
-					       "should not fit", kind, k, cap);
+					       "should not fit",
+					       kind, k, cap);
 				}
 			}
 		}
@@ -817,8 +836,10 @@ static void test_fit(void)
 
 	/* an unknown record type gives nothing */
 	recs[0].type = 0;
-	CHECK_INT(fr_format_json(&recs[0], NULL, 0, &fmt, full, sizeof(full)), 0);
-	CHECK_INT(fr_format_text(&recs[0], NULL, 0, &fmt, full, sizeof(full)), 0);
+	CHECK_INT(fr_format_json(&recs[0], NULL, 0, &fmt, full, sizeof(full)),
+		  0);
+	CHECK_INT(fr_format_text(&recs[0], NULL, 0, &fmt, full, sizeof(full)),
+		  0);
 	CHECK_STR(full, "");
 }
 

@@ -15,7 +15,7 @@
 #include "sb.h"
 
 #define GUARD 0xa5
-#define REPLACEMENT "\xef\xbf\xbd"	/* U+FFFD in UTF-8 */
+#define REPLACEMENT "\xef\xbf\xbd" /* U+FFFD in UTF-8 */
 
 static void hexdump(const unsigned char *s, size_t n)
 {
@@ -140,7 +140,7 @@ static void check_wrote(const struct jw *w, size_t before, const char *want,
 	do {                                                           \
 		char want_[64];                                        \
 		size_t before_ = (w)->sb.len;                          \
-								       \
+                                                                       \
 		key_bytes(lit, sep, want_);                            \
 		jw_key(w, lit);                                        \
 		check_wrote(w, before_, want_, "jw_key(\"" lit "\")"); \
@@ -151,7 +151,7 @@ static void check_wrote(const struct jw *w, size_t before, const char *want,
 	do {                                                           \
 		char want_[128];                                       \
 		size_t before_ = (w)->sb.len;                          \
-								       \
+                                                                       \
 		strcpy(want_ + key_bytes(lit, sep, want_), value);     \
 		call(w, lit, arg);                                     \
 		check_wrote(w, before_, want_, #call "(\"" lit "\")"); \
@@ -305,20 +305,20 @@ static void test_crafted(void)
 {
 	static const struct {
 		const char *in;
-		const char *decoded;	/* what the JSON must decode to */
+		const char *decoded; /* what the JSON must decode to */
 	} cases[] = {
 		/* well-formed: kept as is */
 		{ "caf\xc3\xa9", "caf\xc3\xa9" },
-		{ "\xe2\x82\xac", "\xe2\x82\xac" },		/* U+20AC */
-		{ "\xf0\x9d\x84\x9e", "\xf0\x9d\x84\x9e" },	/* U+1D11E */
-		{ "\xc2\x80", "\xc2\x80" },			/* U+0080 */
-		{ "\xdf\xbf", "\xdf\xbf" },			/* U+07FF */
-		{ "\xe0\xa0\x80", "\xe0\xa0\x80" },		/* U+0800 */
-		{ "\xed\x9f\xbf", "\xed\x9f\xbf" },		/* U+D7FF */
-		{ "\xee\x80\x80", "\xee\x80\x80" },		/* U+E000 */
-		{ "\xef\xbf\xbf", "\xef\xbf\xbf" },		/* U+FFFF */
-		{ "\xf0\x90\x80\x80", "\xf0\x90\x80\x80" },	/* U+10000 */
-		{ "\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf" },	/* U+10FFFF */
+		{ "\xe2\x82\xac", "\xe2\x82\xac" },	    /* U+20AC */
+		{ "\xf0\x9d\x84\x9e", "\xf0\x9d\x84\x9e" }, /* U+1D11E */
+		{ "\xc2\x80", "\xc2\x80" },		    /* U+0080 */
+		{ "\xdf\xbf", "\xdf\xbf" },		    /* U+07FF */
+		{ "\xe0\xa0\x80", "\xe0\xa0\x80" },	    /* U+0800 */
+		{ "\xed\x9f\xbf", "\xed\x9f\xbf" },	    /* U+D7FF */
+		{ "\xee\x80\x80", "\xee\x80\x80" },	    /* U+E000 */
+		{ "\xef\xbf\xbf", "\xef\xbf\xbf" },	    /* U+FFFF */
+		{ "\xf0\x90\x80\x80", "\xf0\x90\x80\x80" }, /* U+10000 */
+		{ "\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf" }, /* U+10FFFF */
 		/* overlong forms */
 		{ "\xc0\x80", REPLACEMENT REPLACEMENT },
 		{ "\xc1\xbf", REPLACEMENT REPLACEMENT },
@@ -331,15 +331,16 @@ static void test_crafted(void)
 		/* UTF-16 surrogates, alone and paired (CESU-8) */
 		{ "\xed\xa0\x80", REPLACEMENT REPLACEMENT REPLACEMENT },
 		{ "\xed\xbf\xbf", REPLACEMENT REPLACEMENT REPLACEMENT },
-		{ "\xed\xa0\xbd\xed\xb2\xa9", REPLACEMENT REPLACEMENT
-		  REPLACEMENT REPLACEMENT REPLACEMENT REPLACEMENT },
+		{ "\xed\xa0\xbd\xed\xb2\xa9",
+		  REPLACEMENT REPLACEMENT REPLACEMENT REPLACEMENT REPLACEMENT
+			  REPLACEMENT },
 		/* beyond U+10FFFF, and bytes that never start a sequence */
 		{ "\xf4\x90\x80\x80",
 		  REPLACEMENT REPLACEMENT REPLACEMENT REPLACEMENT },
 		{ "\xf5\x80\x80\x80",
 		  REPLACEMENT REPLACEMENT REPLACEMENT REPLACEMENT },
-		{ "\xf8\x88\x80\x80\x80", REPLACEMENT REPLACEMENT REPLACEMENT
-		  REPLACEMENT REPLACEMENT },
+		{ "\xf8\x88\x80\x80\x80",
+		  REPLACEMENT REPLACEMENT REPLACEMENT REPLACEMENT REPLACEMENT },
 		{ "\xfe\xff", REPLACEMENT REPLACEMENT },
 		/* truncated sequences, at the end and before ASCII */
 		{ "\xc3", REPLACEMENT },
@@ -351,8 +352,9 @@ static void test_crafted(void)
 		/* stray continuation bytes */
 		{ "\x80", REPLACEMENT },
 		{ "\xbf\xbf", REPLACEMENT REPLACEMENT },
-		{ "a\x80" "b\xc3\xa9\x80", "a" REPLACEMENT "b\xc3\xa9"
-		  REPLACEMENT },
+		{ "a\x80"
+		  "b\xc3\xa9\x80",
+		  "a" REPLACEMENT "b\xc3\xa9" REPLACEMENT },
 	};
 	char buf[256], decoded[128];
 	size_t i, dlen;

@@ -50,8 +50,9 @@ int main(void)
 	if (!p) {
 		printf("no reason in the tracepoint (< 6.10)\n");
 		CHECKF(ret != 0 && r.n == 0,
-		      "the tracepoint has no reason, but finrst found %u "
-		      "names in the BTF", r.n);
+		       "the tracepoint has no reason, but finrst found %u "
+		       "names in the BTF",
+		       r.n);
 		return check_exit("test_reasons");
 	}
 	p += strlen("REC->reason, ");
@@ -73,15 +74,16 @@ int main(void)
 	}
 	printf("format file: %zu reasons; BTF: %u values\n", npairs, r.n);
 	CHECKF(ret == 0, "fr_reasons_load failed on a kernel with reasons");
-	CHECKF(npairs > 10, "only %zu pairs parsed from the format file", npairs);
+	CHECKF(npairs > 10, "only %zu pairs parsed from the format file",
+	       npairs);
 	for (unsigned int v = 0; v < MAX_PAIRS; v++) {
 		const char *mine = fr_reason_name(v, &r);
 
 		if (!names[v] && !mine)
 			continue;
 		CHECKF(names[v] && mine && !strcmp(names[v], mine),
-		      "reason %u: kernel prints %s, finrst says %s", v,
-		      names[v] ? names[v] : "(none)", mine ? mine : "(none)");
+		       "reason %u: kernel prints %s, finrst says %s", v,
+		       names[v] ? names[v] : "(none)", mine ? mine : "(none)");
 		free(names[v]);
 	}
 	fr_reasons_free(&r);

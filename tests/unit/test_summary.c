@@ -33,7 +33,8 @@ static struct fr_record rec(unsigned role, unsigned sport, unsigned dport,
 static bool has_control(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (((unsigned char)s[i] < 0x20 && s[i] != '\n') || s[i] == 0x7f)
+		if (((unsigned char)s[i] < 0x20 && s[i] != '\n') ||
+		    s[i] == 0x7f)
 			return true;
 	return false;
 }
@@ -42,7 +43,9 @@ static void test_counts(void)
 {
 	static char buf[FR_SUMMARY_BUF];
 	struct fr_summary *s = fr_summary_new();
-	struct fr_summary_info info = { .now_ns = 1, .elapsed_s = 3, .lost = 7 };
+	struct fr_summary_info info = { .now_ns = 1,
+					.elapsed_s = 3,
+					.lost = 7 };
 	struct fr_record r;
 	const char *v;
 	size_t n, vlen;
@@ -83,22 +86,35 @@ static void test_counts(void)
 	      !strncmp(v, "38", vlen));
 	CHECK(json_object_get(buf, "rst_no_socket", &v, &vlen) &&
 	      !strncmp(v, "1", vlen));
-	CHECK(json_object_get(buf, "lost", &v, &vlen) && !strncmp(v, "7", vlen));
-	CHECK_CONTAINS(buf, "{\"outcome\":\"fin\",\"cause\":\"close\",\"count\":5}");
-	CHECK_CONTAINS(buf, "{\"outcome\":\"rst_sent\",\"cause\":\"unread_data\",\"count\":3}");
-	CHECK_CONTAINS(buf, "{\"outcome\":\"rst_sent\",\"cause\":\"no_socket\",\"count\":1}");
-	CHECK_CONTAINS(buf, "\"by_port\":[{\"port\":443,\"count\":5},{\"port\":80,\"count\":3},{\"port\":9,\"count\":1},{\"port\":9000,\"count\":1}");
+	CHECK(json_object_get(buf, "lost", &v, &vlen) &&
+	      !strncmp(v, "7", vlen));
+	CHECK_CONTAINS(buf,
+		       "{\"outcome\":\"fin\",\"cause\":\"close\",\"count\":5}");
+	CHECK_CONTAINS(
+		buf,
+		"{\"outcome\":\"rst_sent\",\"cause\":\"unread_data\",\"count\":3}");
+	CHECK_CONTAINS(
+		buf,
+		"{\"outcome\":\"rst_sent\",\"cause\":\"no_socket\",\"count\":1}");
+	CHECK_CONTAINS(
+		buf,
+		"\"by_port\":[{\"port\":443,\"count\":5},{\"port\":80,\"count\":3},{\"port\":9,\"count\":1},{\"port\":9000,\"count\":1}");
 	/* 33 ports with records, 20 rows: 13 in other */
 	CHECK_CONTAINS(buf, "\"by_port_other\":13");
-	CHECK_CONTAINS(buf, "{\"comm\":\"a\\n\\\"\\\\\\ufffd\\u001b[2J\",\"count\":30}");
+	CHECK_CONTAINS(
+		buf,
+		"{\"comm\":\"a\\n\\\"\\\\\\ufffd\\u001b[2J\",\"count\":30}");
 	CHECK_CONTAINS(buf, "\"by_comm_other\":0");
 
 	n = fr_summary_format(s, false, &info, buf, sizeof(buf));
 	CHECK(n > 0);
 	CHECK(!has_control(buf, n));
-	CHECK_CONTAINS(buf, "  rst_sent       unread_data                     3\n");
-	CHECK_CONTAINS(buf, "  443                                            5\n");
-	CHECK_CONTAINS(buf, "  other                                         13\n");
+	CHECK_CONTAINS(buf,
+		       "  rst_sent       unread_data                     3\n");
+	CHECK_CONTAINS(buf,
+		       "  443                                            5\n");
+	CHECK_CONTAINS(buf,
+		       "  other                                         13\n");
 	CHECK_CONTAINS(buf, "  TOTAL 39 records (+0 since the last summary)");
 	CHECK_CONTAINS(buf, "; 7 lost\n");
 	/* a buffer too small: nothing, never a prefix */
@@ -112,9 +128,14 @@ static void test_stack_format(void)
 	struct fr_record r = rec(FR_ROLE_SERVER, 80, 5000, FR_OUT_RST_SENT,
 				 FR_CAUSE_UNREAD_DATA, "srv");
 	struct fr_frame fr[3] = {
-		{ .kernel = true, .sym = "tcp_send_active_reset", .offset = 0x160 },
-		{ .kernel = false, .sym = "evil\x1b[2J\"", .offset = 9,
-		  .module = "/bin/x\n", .addr = 0x1234 },
+		{ .kernel = true,
+		  .sym = "tcp_send_active_reset",
+		  .offset = 0x160 },
+		{ .kernel = false,
+		  .sym = "evil\x1b[2J\"",
+		  .offset = 9,
+		  .module = "/bin/x\n",
+		  .addr = 0x1234 },
 		{ .kernel = false, .module = NULL, .addr = 0xdead },
 	};
 	size_t n;
@@ -123,9 +144,15 @@ static void test_stack_format(void)
 	r.unread_bytes = 10;
 	n = fr_format_json(&r, fr, 3, NULL, buf, sizeof(buf));
 	CHECKF(n && json_valid(buf, n), "stack JSON is not valid: %s", buf);
-	CHECK_CONTAINS(buf, ",\"stack\":[{\"kernel\":true,\"sym\":\"tcp_send_active_reset\",\"offset\":352,\"module\":null},");
-	CHECK_CONTAINS(buf, "{\"kernel\":false,\"sym\":\"evil\\u001b[2J\\\"\",\"offset\":9,\"module\":\"/bin/x\\n\",\"addr\":\"0x1234\"}");
-	CHECK_CONTAINS(buf, "{\"kernel\":false,\"sym\":null,\"offset\":0,\"module\":null,\"addr\":\"0xdead\"}]}");
+	CHECK_CONTAINS(
+		buf,
+		",\"stack\":[{\"kernel\":true,\"sym\":\"tcp_send_active_reset\",\"offset\":352,\"module\":null},");
+	CHECK_CONTAINS(
+		buf,
+		"{\"kernel\":false,\"sym\":\"evil\\u001b[2J\\\"\",\"offset\":9,\"module\":\"/bin/x\\n\",\"addr\":\"0x1234\"}");
+	CHECK_CONTAINS(
+		buf,
+		"{\"kernel\":false,\"sym\":null,\"offset\":0,\"module\":null,\"addr\":\"0xdead\"}]}");
 	n = fr_format_json(&r, fr, 0, NULL, buf, sizeof(buf));
 	CHECK_CONTAINS(buf, ",\"stack\":null}");
 	n = fr_format_json(&r, NULL, 0, NULL, buf, sizeof(buf));
