@@ -296,6 +296,11 @@ struct fr_mval {
  * buffer.  Fixed-width fields, largest first.
  */
 struct fr_record {
+	/* First, as in every ring buffer record: what follows is read by it
+	 * (FR_REC_RST has no socket fields; FR_F_STACK adds a struct
+	 * fr_stack, see struct fr_record_stack). */
+	__u32 type;	   /* enum fr_rec_type */
+	__u32 flags;	   /* FR_F_* */
 	__u64 end_ns;	   /* CLOCK_MONOTONIC, when the socket's life ended */
 	__u64 lifetime_ns; /* 0 if the socket predates finrst */
 	__u64 close_blocked_ns;
@@ -307,14 +312,12 @@ struct fr_record {
 	__u32 unread_bytes;
 	__u32 unsent_bytes;
 	__u32 linger_secs;
-	__u32 flags;	     /* FR_F_* */
 	__u32 kernel_reason; /* enum sk_rst_reason, if FR_F_KREASON */
 	__u8 saddr[16];	     /* local address; IPv4 in the first 4 bytes */
 	__u8 daddr[16];	     /* remote address */
 	__u16 sport;	     /* host order */
 	__u16 dport;	     /* host order */
 	__u16 family;	     /* AF_INET / AF_INET6 */
-	__u8 type;	     /* enum fr_rec_type */
 	__u8 role;	     /* enum fr_role */
 	__u8 outcome;	     /* enum fr_outcome, set by fr_classify() */
 	__u8 cause;	     /* enum fr_cause, set by fr_classify() */
@@ -326,7 +329,7 @@ struct fr_record {
 	__u8 rst_cause;	     /* enum fr_cause of a RST sent, decided where
 				 * it was sent; FR_CAUSE_NONE otherwise */
 	__u8 err;	     /* sk_err when it ended */
-	__u8 pad[3];
+	__u8 pad[4];
 	char comm[FR_COMM_LEN];
 };
 

@@ -10,8 +10,6 @@
 #ifndef FINRST_NOSOCK_BPF_H
 #define FINRST_NOSOCK_BPF_H
 
-/* A RST answering a segment that has no full socket: closed port,
- * timewait or request socket, or a listener. */
 /* Where a segment's headers are, and its IP version (4 or 6). */
 struct fr_seg {
 	unsigned char *head;
@@ -31,6 +29,8 @@ static __always_inline bool seg_parse(const struct sk_buff *skb,
 	return g->ver == 4 || g->ver == 6;
 }
 
+/* A RST answering a segment that has no full socket: closed port,
+ * timewait or request socket, or a listener. */
 static __always_inline void handle_nosock_rst(const struct sock *sk,
 					      const struct sk_buff *skb,
 					      const struct fr_seg *g,

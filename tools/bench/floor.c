@@ -7,7 +7,7 @@
  * CLOSE, submitted without a wakeup and drained every 10 ms, as finrst
  * drains its own; at exit it prints "finrst-floor: records=N lost=M".
  */
-#define _POSIX_C_SOURCE 200809L	/* getopt, nanosleep under -std=c11 */
+#define _POSIX_C_SOURCE 200809L /* getopt, nanosleep under -std=c11 */
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>

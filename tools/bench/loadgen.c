@@ -56,13 +56,13 @@ static const char *const mode_names[] = { "graceful", "linger0", "unread",
 static enum mode mode = M_GRACEFUL;
 static int nthreads = 8, naddrs = 8, port = 7100;
 static double duration = 5;
-static long long limit;		/* -n: connections to make (scan: ports) */
+static long long limit; /* -n: connections to make (scan: ports) */
 
-static atomic_bool stop;		/* clients: no new connection */
-static atomic_bool clients_done;	/* acceptors: every client is out */
+static atomic_bool stop;	 /* clients: no new connection */
+static atomic_bool clients_done; /* acceptors: every client is out */
 static atomic_llong made, errors;
-static atomic_int first_errno;		/* FIRST_CONNECTED: a scan connected */
-static atomic_llong next_port;		/* scan: offset of the next port */
+static atomic_int first_errno; /* FIRST_CONNECTED: a scan connected */
+static atomic_llong next_port; /* scan: offset of the next port */
 
 #define FIRST_CONNECTED (-1)
 
@@ -256,8 +256,9 @@ static long num(const char *opt, const char *s, long lo, long hi)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || *end || end == s || v < lo || v > hi) {
-		fprintf(stderr, "finrst-loadgen: %s: expected %ld..%ld, got %s\n",
-			opt, lo, hi, s);
+		fprintf(stderr,
+			"finrst-loadgen: %s: expected %ld..%ld, got %s\n", opt,
+			lo, hi, s);
 		exit(2);
 	}
 	return v;
@@ -276,7 +277,8 @@ int main(int argc, char **argv)
 				if (!strcmp(optarg, mode_names[mode]))
 					break;
 			if (mode > M_SCAN) {
-				fprintf(stderr, "finrst-loadgen: -m: unknown mode %s\n",
+				fprintf(stderr,
+					"finrst-loadgen: -m: unknown mode %s\n",
 					optarg);
 				return 2;
 			}
@@ -311,15 +313,17 @@ int main(int argc, char **argv)
 	}
 	if (mode == M_SCAN) {
 		if (!limit) {
-			fprintf(stderr, "finrst-loadgen: -m scan: -n PORTS is required\n");
+			fprintf(stderr,
+				"finrst-loadgen: -m scan: -n PORTS is required\n");
 			return 2;
 		}
 		if (port + limit - 1 > 65535) {
-			fprintf(stderr, "finrst-loadgen: -m scan: ports %d..%lld pass 65535\n",
+			fprintf(stderr,
+				"finrst-loadgen: -m scan: ports %d..%lld pass 65535\n",
 				port, port + limit - 1);
 			return 2;
 		}
-		naddrs = 0;	/* no listener */
+		naddrs = 0; /* no listener */
 	}
 	signal(SIGPIPE, SIG_IGN);
 
@@ -370,13 +374,15 @@ int main(int argc, char **argv)
 	if (atomic_load(&errors)) {
 		int e = atomic_load(&first_errno);
 
-		fprintf(stderr, "finrst-loadgen: %lld failed connections, the first: %s%s\n",
+		fprintf(stderr,
+			"finrst-loadgen: %lld failed connections, the first: %s%s\n",
 			atomic_load(&errors),
 			e == FIRST_CONNECTED ?
 				"connected: something listens in the scanned range" :
 				strerror(e),
 			e == ENETUNREACH ?
-				" (is lo up in this network namespace?)" : "");
+				" (is lo up in this network namespace?)" :
+				"");
 		return 1;
 	}
 	return 0;
