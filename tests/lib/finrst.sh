@@ -82,6 +82,42 @@ fr_cleanup() {
 	[ -z "$work" ] || rm -rf "$work"
 }
 
+# fr_args SPEC ARGS...: the test's command line. SPEC lists its options:
+# "--NAME" is an executable path the test needs, kept in the variable NAME
+# (dashes as underscores); "[-n]" an optional number, kept in conns (the
+# caller sets its default first). Anything else, or a path that is not
+# executable, is a usage error (exit 2).
+# shellcheck disable=SC2034 # conns: the sourcing test's variable
+fr_args() {
+	_fr_spec=$1
+	shift
+	while [ $# -gt 0 ]; do
+		case " $_fr_spec " in
+		*" $1 "* | *" [$1] "*) ;;
+		*) echo "usage: $0 $_fr_spec" >&2; exit 2 ;;
+		esac
+		[ $# -ge 2 ] || { echo "$0: $1 needs a value" >&2; exit 2; }
+		case $1 in
+		-n) conns=$2 ;;
+		*)
+			_fr_v=$(printf '%s' "${1#--}" | tr - _)
+			eval "$_fr_v=\$2"
+			;;
+		esac
+		shift 2
+	done
+	for _fr_o in $_fr_spec; do
+		case $_fr_o in
+		--*) ;;
+		*) continue ;;
+		esac
+		_fr_v=$(printf '%s' "${_fr_o#--}" | tr - _)
+		eval "_fr_p=\${$_fr_v:-}"
+		# shellcheck disable=SC2154 # _fr_p: set by the eval above
+		[ -x "$_fr_p" ] || { echo "$0: need $_fr_o PATH (usage: $0 $_fr_spec)" >&2; exit 2; }
+	done
+}
+
 # fr_work: the traps, and a work directory $work of our own (needs no root)
 fr_work() {
 	trap 'fr_cleanup' EXIT

@@ -22,19 +22,9 @@ set -eu
 
 name=ops.comm
 finrst="" weirdcomm=""
-while [ $# -gt 0 ]; do
-	case $1 in
-	--finrst) finrst=$2; shift 2 ;;
-	--weirdcomm) weirdcomm=$2; shift 2 ;;
-	*) echo "usage: $0 --finrst PATH --weirdcomm PATH" >&2; exit 2 ;;
-	esac
-done
-if [ ! -x "$finrst" ] || [ ! -x "$weirdcomm" ]; then
-	echo "$0: need --finrst and --weirdcomm" >&2
-	exit 2
-fi
 # shellcheck source-path=SCRIPTDIR source=../lib/finrst.sh
 . "$(dirname "$0")/../lib/finrst.sh"
+fr_args "--finrst --weirdcomm" "$@"
 fr_init ip:iproute2 python3:python3
 fr_netns
 

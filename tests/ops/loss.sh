@@ -22,20 +22,9 @@ set -eu
 
 name=ops.loss
 finrst="" loadgen="" conns=20000
-while [ $# -gt 0 ]; do
-	case $1 in
-	--finrst) finrst=$2; shift 2 ;;
-	--loadgen) loadgen=$2; shift 2 ;;
-	-n) conns=$2; shift 2 ;;
-	*) echo "usage: $0 --finrst PATH --loadgen PATH [-n CONNECTIONS]" >&2; exit 2 ;;
-	esac
-done
-if [ ! -x "$finrst" ] || [ ! -x "$loadgen" ]; then
-	echo "$0: need --finrst and --loadgen" >&2
-	exit 2
-fi
 # shellcheck source-path=SCRIPTDIR source=../lib/finrst.sh
 . "$(dirname "$0")/../lib/finrst.sh"
+fr_args "--finrst --loadgen [-n]" "$@"
 fr_init ip:iproute2 ss:iproute2 curl:curl
 fr_netns
 

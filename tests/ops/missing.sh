@@ -27,15 +27,9 @@ set -eu
 
 name=ops.missing
 finrst=""
-while [ $# -gt 0 ]; do
-	case $1 in
-	--finrst) finrst=$2; shift 2 ;;
-	*) echo "usage: $0 --finrst PATH" >&2; exit 2 ;;
-	esac
-done
-[ -x "$finrst" ] || { echo "$0: need --finrst" >&2; exit 2; }
 # shellcheck source-path=SCRIPTDIR source=../lib/finrst.sh
 . "$(dirname "$0")/../lib/finrst.sh"
+fr_args "--finrst" "$@"
 fr_init ip:iproute2 setpriv:util-linux unshare:util-linux mount:mount
 fr_netns
 
