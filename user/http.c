@@ -24,6 +24,12 @@
 
 #define MHD_SONAME "libmicrohttpd.so.12"
 
+/* The endpoint's limits (README, Metrics; finrst.8). */
+#define FR_HTTP_MAX_CONNS 256
+#define FR_HTTP_MAX_CONNS_PER_ADDR 4
+#define FR_HTTP_IDLE_S 5
+#define FR_HTTP_POOL_BYTES (16 * 1024)
+
 static struct {
 	__typeof__(MHD_start_daemon) *start_daemon;
 	__typeof__(MHD_stop_daemon) *stop_daemon;
@@ -127,7 +133,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 struct fr_http *fr_http_start(const struct env *env, struct fr_loader *l,
 			      char *err, size_t errlen)
 {
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD;
+	/* epoll where there is one: select() would cap the connections at
+	 * FD_SETSIZE */
+	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD;
 	struct sockaddr_storage ss;
 	char addr[INET6_ADDRSTRLEN];
 	const char *why;
@@ -167,10 +175,21 @@ struct fr_http *fr_http_start(const struct env *env, struct fr_loader *l,
 	errno = 0;
 	h->d = mhd.start_daemon(flags, env->metrics_port, NULL, NULL, handle, h,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				/* a scraper or two, not a crowd */
-				MHD_OPTION_CONNECTION_LIMIT, 16u,
-				MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-				MHD_OPTION_END);
+				/* Hostile clients must not starve the scrapes
+				 * (tests/metrics/hostile.sh): an address
+				 * gets a few connections, and all of them
+				 * together a small share of the total; one
+				 * that is idle or sends its request slowly
+				 * is closed soon. A scrape's request fits
+				 * in a small pool many times over. */
+				MHD_OPTION_CONNECTION_LIMIT,
+				(unsigned int)FR_HTTP_MAX_CONNS,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				(unsigned int)FR_HTTP_MAX_CONNS_PER_ADDR,
+				MHD_OPTION_CONNECTION_TIMEOUT,
+				(unsigned int)FR_HTTP_IDLE_S,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+				(size_t)FR_HTTP_POOL_BYTES, MHD_OPTION_END);
 	if (!h->d) {
 		snprintf(err, errlen,
 			 "--metrics: cannot listen on %s%s%s:%u: %s",
