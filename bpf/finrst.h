@@ -166,7 +166,15 @@ enum fr_outcome {
 	  "{Who} tried to connect to {remote} and the peer answered the "        \
 	  "SYN with RST; connect() failed with ECONNREFUSED.",                   \
 	  "Nothing listens on that port there, or a firewall rejects it; "       \
-	  "check that the service is up and reachable.")
+	  "check that the service is up and reachable.")                         \
+	/* close() in SYN_SENT: tcp_set_state(CLOSE), nothing sent */            \
+	X(CONNECT_ABANDONED, "connect_abandoned", TIMEOUT,                       \
+	  "{Who} closed the socket after its connect() to {remote} had "         \
+	  "waited {waited}: {syns} went out and none was answered.",             \
+	  "The peer's listen queue may be full (ListenOverflows in its "         \
+	  "nstat: accept faster, or raise the backlog and "                      \
+	  "net.core.somaxconn), or a firewall drops the SYNs; raise the "        \
+	  "connect timeout only if the peer is just slow.")
 
 #define FR_CAUSE_ENUM(e, name, out, what, todo) FR_CAUSE_##e,
 enum fr_cause {
@@ -329,7 +337,8 @@ struct fr_record {
 	__u8 rst_cause;	     /* enum fr_cause of a RST sent, decided where
 				 * it was sent; FR_CAUSE_NONE otherwise */
 	__u8 err;	     /* sk_err when it ended */
-	__u8 pad[4];
+	__u8 syns;	     /* SYNs sent, for a close in SYN_SENT */
+	__u8 pad[3];
 	char comm[FR_COMM_LEN];
 };
 
@@ -396,6 +405,9 @@ FR_INLINE void fr_classify(struct fr_record *r)
 		cause = FR_CAUSE_RST_OTHER;
 	else if (f & FR_F_TIMED_OUT)
 		cause = FR_CAUSE_RETRANSMIT_TIMEOUT;
+	else if (r->end_from == FR_TCP_SYN_SENT && f & FR_F_CLOSED)
+		/* closed while its SYNs were unanswered */
+		cause = FR_CAUSE_CONNECT_ABANDONED;
 	else if (f & FR_F_SIMULT)
 		cause = FR_CAUSE_SIMULTANEOUS_CLOSE;
 	else if (r->first == FR_INIT_PEER && f & FR_F_PEER_FIN)
@@ -416,7 +428,8 @@ FR_INLINE void fr_classify(struct fr_record *r)
 
 	if (r->first != FR_INIT_NONE)
 		r->initiator = r->first;
-	else if (r->outcome == FR_OUT_TIMEOUT)
+	else if (r->outcome == FR_OUT_TIMEOUT &&
+		 cause != FR_CAUSE_CONNECT_ABANDONED)
 		r->initiator = FR_INIT_KERNEL;
 	else if (f & FR_F_CLOSED)
 		r->initiator = FR_INIT_LOCAL;

@@ -241,6 +241,11 @@ static __always_inline void snapshot(struct sock *sk, struct tcp_sock *tp,
 			tp, sk->__sk_common.skc_state == FR_TCP_SYN_SENT,
 			false);
 	r->err = sk->sk_err;
+	/* tcp_retransmit_timer() counts the SYN's retransmissions in
+	 * icsk_retransmits (a __u8, widened in later kernels: CO-RE) */
+	if (r->end_from == FR_TCP_SYN_SENT)
+		r->syns = 1 +
+			  (__u8)BPF_CORE_READ(&tp->inet_conn, icsk_retransmits);
 }
 
 /* Received bytes nobody read.  A received FIN takes one sequence number;

@@ -338,6 +338,11 @@ static bool fr_expand_var(const char *name, size_t n, const struct fr_record *r,
 		sb_uint(b, r->linger_secs);
 	} else if (IS("blocked")) {
 		fr_duration(r->close_blocked_ns, b);
+	} else if (IS("waited")) {
+		fr_duration(r->lifetime_ns, b);
+	} else if (IS("syns")) {
+		sb_uint(b, r->syns);
+		sb_puts(b, r->syns == 1 ? " SYN" : " SYNs");
 	} else if (IS("shut")) {
 		sb_puts(b, fr_shutdown_call(r->shutdown));
 	} else if (IS("remote")) {

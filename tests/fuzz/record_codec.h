@@ -48,6 +48,7 @@
 	X(shutdown)         \
 	X(rst_cause)        \
 	X(err)              \
+	X(syns)             \
 	X(comm)
 
 /* Bytes of a complete record in this form. */

@@ -87,6 +87,7 @@ static const struct {
 	{ "peer_reset", "rst_received" },
 	{ "retransmit_timeout", "timeout" },
 	{ "connection_refused", "refused" },
+	{ "connect_abandoned", "timeout" },
 };
 
 static const char *const roles[] = { "client", "server", "unknown", NULL };

@@ -56,6 +56,7 @@ enum w_op {
 	OP_POLL,       /* a0 = events, a1 = timeout ms; rep.val = revents */
 	OP_FORK,       /* new worker sharing all sockets, comm in name */
 	OP_EXIT,       /* _exit(0) with every socket still open; no reply */
+	OP_SNDTIMEO,   /* SO_SNDTIMEO a0 ms: bounds a blocking connect() */
 };
 
 struct w_rep {

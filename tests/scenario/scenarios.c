@@ -433,6 +433,66 @@ static void sc_connection_refused(struct run *r, struct pair *p, int family,
 	expect_counts(r, 1, 0, 0);
 }
 
+/*
+ * connect() given up in SYN_SENT: its SYNs are dropped (nft, as a full
+ * listen queue or a firewall would), SO_SNDTIMEO ends the blocking
+ * connect() after 500 ms (EINPROGRESS), and close() abandons it. One SYN
+ * went out: the first retransmission comes after 1 s.
+ */
+static void sc_connect_abandoned(struct run *r, struct pair *p, int family,
+				 long param)
+{
+	struct worker *w = p->cli;
+	struct w_rep hold, me, res;
+	struct end e;
+	int hs, cs;
+
+	(void)param;
+	hs = sock_new(w, family, 0, 0);
+	hold = call_ok(w, OP_BIND, hs, 0, 0, 0);
+	call_ok(w, OP_LISTEN, hs, 0, 0, 0);
+	cs = sock_new(w, family, 0, 0);
+	me = call_ok(w, OP_BIND, cs, 0, 0, 0);
+	if (nft_drop(me.lport, hold.lport))
+		fatal("nft: could not add the drop rule");
+	call_ok(w, OP_SNDTIMEO, cs, 500, 0, 0);
+	res = w_call(w, OP_CONNECT, cs, hold.lport, 0, 0);
+	if (!res.ret || res.err != EINPROGRESS)
+		fail(r, "socket",
+		     "connect with its SYNs dropped: expected %s, actual %s",
+		     err_name(EINPROGRESS),
+		     res.ret ? err_name(res.err) : "connected");
+	close_ok(w, cs);
+	nft_flush();
+	close_ok(w, hs);
+
+	e = (struct end){ .family = family,
+			  .lport = me.lport,
+			  .rport = hold.lport };
+	snprintf(e.label, sizeof(e.label), "abandoned-client");
+	snprintf(e.laddr, sizeof(e.laddr), "%s", me.laddr);
+	snprintf(e.raddr, sizeof(e.raddr), "%s", hold.laddr);
+	expect_end(r, &e,
+		   (struct want){
+			   .role = "client",
+			   .initiator = "local",
+			   .outcome = "timeout",
+			   .cause = "connect_abandoned",
+			   .state = "SYN_SENT",
+			   .shutdown = "null",
+			   .linger = LINGER(false, 0),
+			   .time_wait = T_FALSE,
+			   .by_exit = T_FALSE,
+			   .close_blocked_us = EQ(0),
+			   .unsent_bytes = EQ(0),
+			   .bytes_sent = EQ(0),
+			   .bytes_received = EQ(0),
+			   .by = w,
+			   .owner = w,
+		   });
+	expect_counts(r, 0, 0, 0);
+}
+
 static void sc_keepalive_timeout(struct run *r, struct pair *p, int family,
 				 long param)
 {
@@ -711,6 +771,9 @@ const struct scenario scenarios[] = {
 	{ .name = "connection_refused",
 	  .body = sc_connection_refused,
 	  .in_oracle = true },
+	{ .name = "connect_abandoned",
+	  .body = sc_connect_abandoned,
+	  .needs_nft = true },
 	{ .name = "keepalive_timeout",
 	  .body = sc_keepalive_timeout,
 	  .needs_nft = true },

@@ -52,7 +52,7 @@ static const char *const op_names[] = {
 	[OP_READ] = "read",	    [OP_INQ] = "SIOCINQ",
 	[OP_OUTQ] = "SIOCOUTQ",	    [OP_WAIT_INQ] = "wait-inq",
 	[OP_POLL] = "poll",	    [OP_FORK] = "fork",
-	[OP_EXIT] = "exit",
+	[OP_EXIT] = "exit",	    [OP_SNDTIMEO] = "SO_SNDTIMEO",
 };
 
 const char *op_name(enum w_op op)
@@ -301,6 +301,12 @@ static int do_op(const struct w_req *q, struct w_rep *p, int *passfd)
 	case OP_SETINT:
 		v = q->a[2];
 		return setsockopt(fd, q->a[0], q->a[1], &v, sizeof(v));
+	case OP_SNDTIMEO: {
+		struct timeval tv = { .tv_sec = q->a[0] / 1000,
+				      .tv_usec = q->a[0] % 1000 * 1000 };
+
+		return setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
 	case OP_LINGER: {
 		struct linger l = { .l_onoff = q->a[0], .l_linger = q->a[1] };
 

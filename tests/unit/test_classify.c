@@ -58,9 +58,13 @@ static const struct facts cases[] = {
 	  FR_INIT_SIMULTANEOUS, FR_CAUSE_NONE, FR_TCP_ESTABLISHED,
 	  FR_TCP_CLOSING, FR_OUT_FIN, FR_CAUSE_SIMULTANEOUS_CLOSE,
 	  FR_INIT_SIMULTANEOUS, NULL },
-	{ "close() in SYN_SENT: nothing on the wire", F(CLOSED), FR_INIT_NONE,
-	  FR_CAUSE_NONE, FR_TCP_SYN_SENT, FR_TCP_SYN_SENT, FR_OUT_FIN,
-	  FR_CAUSE_CLOSE, FR_INIT_LOCAL, NULL },
+	{ "close() in SYN_SENT: connect abandoned", F(CLOSED), FR_INIT_NONE,
+	  FR_CAUSE_NONE, FR_TCP_SYN_SENT, FR_TCP_SYN_SENT, FR_OUT_TIMEOUT,
+	  FR_CAUSE_CONNECT_ABANDONED, FR_INIT_LOCAL,
+	  "SPEC §2: connect_abandoned, the local process closed it" },
+	{ "close() in SYN_RECV: nothing but the handshake", F(CLOSED),
+	  FR_INIT_NONE, FR_CAUSE_NONE, FR_TCP_SYN_RECV, FR_TCP_SYN_RECV,
+	  FR_OUT_FIN, FR_CAUSE_CLOSE, FR_INIT_LOCAL, NULL },
 
 	/* RSTs this host sent, by reason */
 	{ "close() with unread data", F(RST_SENT) | F(CLOSED), FR_INIT_LOCAL,

@@ -160,6 +160,7 @@ static void test_names(void)
 		"peer_reset",
 		"retransmit_timeout",
 		"connection_refused",
+		"connect_abandoned",
 	};
 	unsigned i;
 
