@@ -385,6 +385,21 @@ static void sc_listener_closed(struct run *r, struct pair *p, int family,
 	expect_counts(r, 1, 0, 0);
 }
 
+/* The end of a client socket bound to me that connected to hold, a port
+ * with no connection behind it: the test knows both ports from bind(). */
+static struct end lone_end(int family, const char *label,
+			   const struct w_rep *me, const struct w_rep *hold)
+{
+	struct end e = { .family = family,
+			 .lport = me->lport,
+			 .rport = hold->lport };
+
+	snprintf(e.label, sizeof(e.label), "%s", label);
+	snprintf(e.laddr, sizeof(e.laddr), "%s", me->laddr);
+	snprintf(e.raddr, sizeof(e.raddr), "%s", hold->laddr);
+	return e;
+}
+
 static void sc_connection_refused(struct run *r, struct pair *p, int family,
 				  long param)
 {
@@ -409,12 +424,7 @@ static void sc_connection_refused(struct run *r, struct pair *p, int family,
 	close_ok(w, cs);
 	close_ok(w, hs);
 
-	e = (struct end){ .family = family,
-			  .lport = me.lport,
-			  .rport = hold.lport };
-	snprintf(e.label, sizeof(e.label), "refused-client");
-	snprintf(e.laddr, sizeof(e.laddr), "%s", me.laddr);
-	snprintf(e.raddr, sizeof(e.raddr), "%s", hold.laddr);
+	e = lone_end(family, "refused-client", &me, &hold);
 	expect_end(r, &e,
 		   (struct want){
 			   .role = "client",
@@ -466,12 +476,7 @@ static void sc_connect_abandoned(struct run *r, struct pair *p, int family,
 	nft_flush();
 	close_ok(w, hs);
 
-	e = (struct end){ .family = family,
-			  .lport = me.lport,
-			  .rport = hold.lport };
-	snprintf(e.label, sizeof(e.label), "abandoned-client");
-	snprintf(e.laddr, sizeof(e.laddr), "%s", me.laddr);
-	snprintf(e.raddr, sizeof(e.raddr), "%s", hold.laddr);
+	e = lone_end(family, "abandoned-client", &me, &hold);
 	expect_end(r, &e,
 		   (struct want){
 			   .role = "client",
