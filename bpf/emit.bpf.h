@@ -143,6 +143,60 @@ static __always_inline void submit(__u64 skp, const struct fr_record *r)
 	count(FR_CNT_EMITTED);
 }
 
+/*
+ * The closes behind TIME_WAIT sockets: a TIME_WAIT socket that answers a
+ * late segment with RST (tcp_timewait_state_process: new data after a
+ * half-duplex close) has no process and no record of its own; this table
+ * names the process that closed its connection. An LRU bound: a miss
+ * costs only the name (the RST record then has pid 0).
+ */
+#define FR_CLOSED_MAX 8192
+
+struct fr_tuple {
+	__u8 laddr[16]; /* IPv4 in the first 4 bytes, as in the record */
+	__u8 raddr[16];
+	__u32 netns;
+	__u16 lport;
+	__u16 rport;
+	__u16 family;
+	__u16 pad;
+};
+
+struct fr_closer {
+	__u32 pid;
+	char comm[FR_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FR_CLOSED_MAX);
+	__type(key, struct fr_tuple);
+	__type(value, struct fr_closer);
+} closed SEC(".maps");
+
+/* The 4-tuple of a record (teardown or RST), as the table's key. */
+static __always_inline void record_tuple(const struct fr_record *r,
+					 struct fr_tuple *k)
+{
+	__builtin_memcpy(k->laddr, r->saddr, sizeof(k->laddr));
+	__builtin_memcpy(k->raddr, r->daddr, sizeof(k->raddr));
+	k->netns = r->netns;
+	k->lport = r->sport;
+	k->rport = r->dport;
+	k->family = r->family;
+	k->pad = 0;
+}
+
+static __always_inline void remember_closer(const struct fr_record *r)
+{
+	struct fr_closer c = { .pid = r->pid };
+	struct fr_tuple k;
+
+	record_tuple(r, &k);
+	__builtin_memcpy(c.comm, r->comm, sizeof(c.comm));
+	bpf_map_update_elem(&closed, &k, &c, BPF_ANY);
+}
+
 /* Send the finished record to userspace, once. */
 static __always_inline void emit(struct sock *sk, struct fr_sock *s, __u64 now)
 {
@@ -207,6 +261,9 @@ static __always_inline void emit(struct sock *sk, struct fr_sock *s, __u64 now)
 		return;
 
 	fr_classify(r);
+	/* a TIME_WAIT socket takes over: its RST may come later (nosock) */
+	if (records_on && r->flags & FR_F_TIME_WAIT && r->pid)
+		remember_closer(r);
 	if (metrics_on)
 		account(r);
 	if (records_on && !(rst_only && r->outcome == FR_OUT_FIN))

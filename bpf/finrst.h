@@ -149,12 +149,41 @@ enum fr_outcome {
 	  "reason finrst does not classify; the peer sees "                      \
 	  "\"connection reset\".",                                               \
 	  "See kernel_reason, and the TCPAbort* counters of nstat -az.")         \
+	/* tcp_rcv_state_process(), FIN_WAIT1/2 with RCV_SHUTDOWN: new data   \
+	 * -> TCPAbortOnData, tcp_reset() and a reply RST; or the reply RST of \
+	 * its TIME_WAIT socket (tcp_timewait_state_process, TCP_TW_RST) */  \
+	X(DATA_AFTER_CLOSE, "data_after_close", RST_SENT,                        \
+	  "{Who} closed the connection (state {state}), then {late} bytes "      \
+	  "arrived from {remote}; a closed socket cannot take them, so the "     \
+	  "kernel discarded them and answered with RST.",                        \
+	  "The peer was still sending: close only after it has finished "        \
+	  "(read to EOF, or shutdown(SHUT_WR) and drain first), or have the "    \
+	  "peer stop first, e.g. Connection: close, or a server idle timeout "   \
+	  "longer than the client's.")                                           \
+	/* RST records only (FR_REC_RST): tcp_v{4,6}_send_reset(NULL, skb) */    \
+	X(NO_SOCKET, "no_socket", RST_SENT,                                      \
+	  "The kernel answered a segment from {remote} to local port {lport} "   \
+	  "with RST: no socket matches it (closed port, or a connection this "   \
+	  "host has already forgotten).",                                        \
+	  "Expected for port scans; otherwise look for a service that is not "   \
+	  "listening, or a peer still using a connection this host closed or "   \
+	  "lost in a restart.")                                                  \
 	X(PEER_RESET, "peer_reset", RST_RECEIVED,                                \
 	  "The peer reset the connection (state {state}); {who} got "            \
 	  "ECONNRESET.",                                                         \
 	  "Look at the peer: it closed with unread data or SO_LINGER "           \
 	  "{on, 0}, crashed or restarted, or a middlebox reset the "             \
 	  "connection.")                                                         \
+	/* tcp_reset() in CLOSE_WAIT/LAST_ACK after this side wrote past the   \
+	 * peer's FIN: the peer (its TIME_WAIT or orphan) answered with RST */ \
+	X(WRITE_AFTER_PEER_CLOSE, "write_after_peer_close", RST_RECEIVED,        \
+	  "The peer had closed its side (its FIN came first), then {who} "       \
+	  "wrote {late} more bytes (state {state}); the peer no longer takes "   \
+	  "data, so it answered with RST and {who} got ECONNRESET or EPIPE.",    \
+	  "Typical of a pooled keep-alive connection reused after the "          \
+	  "server's idle timeout: retry idempotent requests on a fresh "         \
+	  "connection, keep the client's idle timeout below the server's, "      \
+	  "and check for EOF before reusing a connection.")                      \
 	/* tcp_write_timeout(): tcp_retries2 / tcp_syn_retries / user timeout */ \
 	X(RETRANSMIT_TIMEOUT, "retransmit_timeout", TIMEOUT,                     \
 	  "Retransmissions or SYN retries went unanswered (or "                  \
@@ -236,21 +265,23 @@ enum fr_role {
 #define FR_F_TIMED_OUT (1u << 16)   /* died with ETIMEDOUT */
 #define FR_F_STACK (1u << 17)	    /* a struct fr_stack follows */
 #define FR_F_NO_EXCHANGE (1u << 18) /* closed before any FIN or RST */
+#define FR_F_LATE_WRITE (1u << 19)  /* wrote after the peer's FIN */
 
 /* Per-CPU counters (map "counters"), read by userspace at exit and for
  * --metrics. */
 enum fr_counter {
 	FR_CNT_LOST, /* ring buffer reserve failed: records lost */
 	FR_CNT_EMITTED,
-	FR_CNT_NO_STORAGE,    /* no room for a socket's entry in `socks` */
-	FR_CNT_TRACKED,	      /* sockets whose record was started */
-	FR_CNT_ENDED,	      /* ... and finished (emitted, filtered or lost) */
-	FR_CNT_MARKED_ENDED,  /* ... finished after count_live saw them */
-	FR_CNT_RST_NOSOCK,    /* RSTs sent without a full socket */
-	FR_CNT_METRICS_FULL,  /* tstats full: a teardown went uncounted */
-	FR_CNT_STACK_MISSED,  /* --stack: a RST record went without one */
-	FR_CNT_SWEPT,	      /* entries of dead sockets the sweep deleted */
-	FR_CNT_SWEPT_UNENDED, /* ... whose record was started, not finished */
+	FR_CNT_NO_STORAGE,   /* no room for a socket's entry in `socks` */
+	FR_CNT_TRACKED,	     /* sockets whose record was started */
+	FR_CNT_ENDED,	     /* ... and finished (emitted, filtered or lost) */
+	FR_CNT_MARKED_ENDED, /* ... finished after count_live saw them */
+	FR_CNT_RST_NOSOCK,   /* RSTs sent without a full socket */
+	FR_CNT_RST_AFTER_CLOSE, /* ... of which by a TIME_WAIT socket */
+	FR_CNT_METRICS_FULL,	/* tstats full: a teardown went uncounted */
+	FR_CNT_STACK_MISSED,	/* --stack: a RST record went without one */
+	FR_CNT_SWEPT,		/* entries of dead sockets the sweep deleted */
+	FR_CNT_SWEPT_UNENDED,	/* ... whose record was started, not finished */
 	FR_CNT__MAX,
 };
 
@@ -321,23 +352,28 @@ struct fr_record {
 	__u32 unsent_bytes;
 	__u32 linger_secs;
 	__u32 kernel_reason; /* enum sk_rst_reason, if FR_F_KREASON */
-	__u8 saddr[16];	     /* local address; IPv4 in the first 4 bytes */
-	__u8 daddr[16];	     /* remote address */
-	__u16 sport;	     /* host order */
-	__u16 dport;	     /* host order */
-	__u16 family;	     /* AF_INET / AF_INET6 */
-	__u8 role;	     /* enum fr_role */
-	__u8 outcome;	     /* enum fr_outcome, set by fr_classify() */
-	__u8 cause;	     /* enum fr_cause, set by fr_classify() */
-	__u8 initiator;	     /* enum fr_initiator, set by fr_classify() */
-	__u8 first;	     /* enum fr_initiator: first FIN/RST as seen */
-	__u8 state;	     /* TCP state at the local call, or at the end */
-	__u8 end_from;	     /* state the socket left when it ended */
-	__u8 shutdown;	     /* FR_SHUT_* */
-	__u8 rst_cause;	     /* enum fr_cause of a RST sent, decided where
+	/* bytes that came after the other end was closed: written after the
+	 * peer's FIN (write_after_peer_close), or arrived after the local
+	 * close (data_after_close) */
+	__u32 late_bytes;
+	__u32 pad0;
+	__u8 saddr[16]; /* local address; IPv4 in the first 4 bytes */
+	__u8 daddr[16]; /* remote address */
+	__u16 sport;	/* host order */
+	__u16 dport;	/* host order */
+	__u16 family;	/* AF_INET / AF_INET6 */
+	__u8 role;	/* enum fr_role */
+	__u8 outcome;	/* enum fr_outcome, set by fr_classify() */
+	__u8 cause;	/* enum fr_cause, set by fr_classify() */
+	__u8 initiator; /* enum fr_initiator, set by fr_classify() */
+	__u8 first;	/* enum fr_initiator: first FIN/RST as seen */
+	__u8 state;	/* TCP state at the local call, or at the end */
+	__u8 end_from;	/* state the socket left when it ended */
+	__u8 shutdown;	/* FR_SHUT_* */
+	__u8 rst_cause; /* enum fr_cause of a RST sent, decided where
 				 * it was sent; FR_CAUSE_NONE otherwise */
-	__u8 err;	     /* sk_err when it ended */
-	__u8 syns;	     /* SYNs sent, for a close in SYN_SENT */
+	__u8 err;	/* sk_err when it ended */
+	__u8 syns;	/* SYNs sent, for a close in SYN_SENT */
 	__u8 pad[3];
 	char comm[FR_COMM_LEN];
 };
@@ -400,6 +436,8 @@ FR_INLINE void fr_classify(struct fr_record *r)
 	else if (f & FR_F_RST_RCVD)
 		cause = r->end_from == FR_TCP_SYN_SENT ?
 				FR_CAUSE_CONNECTION_REFUSED :
+			(f & FR_F_LATE_WRITE) ?
+				FR_CAUSE_WRITE_AFTER_PEER_CLOSE :
 				FR_CAUSE_PEER_RESET;
 	else if (f & FR_F_RST_SENT)
 		cause = FR_CAUSE_RST_OTHER;

@@ -29,40 +29,77 @@ static __always_inline bool seg_parse(const struct sk_buff *skb,
 	return g->ver == 4 || g->ver == 6;
 }
 
+/* The payload of the segment being handled: TCP_SKB_CB(skb), which
+ * tcp_v{4,6}_fill_cb() set before the socket lookup. */
+static __always_inline __u32 seg_payload(const struct sk_buff *skb)
+{
+	struct tcp_skb_cb *cb = (void *)skb + bpf_core_field_offset(skb->cb);
+	__u32 len = BPF_CORE_READ(cb, end_seq) - BPF_CORE_READ(cb, seq);
+	__u8 fl = BPF_CORE_READ(cb, tcp_flags);
+
+	len -= !!(fl & TCPHDR_FIN) + !!(fl & TCPHDR_SYN);
+	return (int)len < 0 ? 0 : len;
+}
+
 /* A RST answering a segment that has no full socket: closed port,
- * timewait or request socket, or a listener. */
+ * timewait or request socket, or a listener. A TIME_WAIT socket's RST is
+ * data_after_close, with the process that closed the connection if the
+ * table of closes has it; the others are no_socket. */
 static __always_inline void handle_nosock_rst(const struct sock *sk,
 					      const struct sk_buff *skb,
 					      const struct fr_seg *g,
 					      __u32 reason, bool has_reason)
 {
 	unsigned char *head = g->head;
+	struct fr_closer *closer = NULL;
 	__u16 nh = g->nh, th = g->th;
-	__u8 ver = g->ver;
 	struct fr_record *r;
-	__u32 netns;
-
-	if (sk)
-		netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-	else
-		netns = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
-	if (filter_netns && netns != filter_netns)
-		return;
-	if (filter_family && !((ver == 4 && filter_family == AF_INET) ||
-			       (ver == 6 && filter_family == AF_INET6)))
-		return;
-	if (filter_pid)
-		return; /* no task sends these */
-
 	struct tcphdr tcph;
+	struct fr_tuple k;
+	bool tw = false;
 
+	__builtin_memset(&k, 0, sizeof(k));
+	if (sk) {
+		k.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+		tw = BPF_CORE_READ(sk, __sk_common.skc_state) ==
+		     FR_TCP_TIME_WAIT;
+	} else {
+		k.netns = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+	}
+	if (filter_netns && k.netns != filter_netns)
+		return;
+	if (filter_family && !((g->ver == 4 && filter_family == AF_INET) ||
+			       (g->ver == 6 && filter_family == AF_INET6)))
+		return;
 	bpf_probe_read_kernel(&tcph, sizeof(tcph), head + th);
 	/* The RST goes back to the sender: our side is the segment's
 	 * destination. */
-	if (!port_match(bpf_ntohs(tcph.dest), bpf_ntohs(tcph.source)))
+	k.lport = bpf_ntohs(tcph.dest);
+	k.rport = bpf_ntohs(tcph.source);
+	if (!port_match(k.lport, k.rport))
+		return;
+	if (g->ver == 4) {
+		struct iphdr ip;
+
+		bpf_probe_read_kernel(&ip, sizeof(ip), head + nh);
+		k.family = AF_INET;
+		__builtin_memcpy(k.laddr, &ip.daddr, 4);
+		__builtin_memcpy(k.raddr, &ip.saddr, 4);
+	} else {
+		struct ipv6hdr ip6;
+
+		bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh);
+		k.family = AF_INET6;
+		__builtin_memcpy(k.laddr, &ip6.daddr, 16);
+		__builtin_memcpy(k.raddr, &ip6.saddr, 16);
+	}
+	if (tw)
+		closer = bpf_map_lookup_elem(&closed, &k);
+	/* no task sends these; a TIME_WAIT one belongs to its closer */
+	if (filter_pid && !(closer && closer->pid == filter_pid))
 		return;
 	if (metrics_on)
-		count(FR_CNT_RST_NOSOCK);
+		count(tw ? FR_CNT_RST_AFTER_CLOSE : FR_CNT_RST_NOSOCK);
 	if (!records_on)
 		return;
 
@@ -73,28 +110,28 @@ static __always_inline void handle_nosock_rst(const struct sock *sk,
 	}
 	__builtin_memset(r, 0, sizeof(*r));
 	r->type = FR_REC_RST;
+	r->outcome = FR_OUT_RST_SENT;
+	r->cause = tw ? FR_CAUSE_DATA_AFTER_CLOSE : FR_CAUSE_NO_SOCKET;
 	r->end_ns = bpf_ktime_get_ns();
-	r->netns = netns;
-	r->sport = bpf_ntohs(tcph.dest);
-	r->dport = bpf_ntohs(tcph.source);
+	r->netns = k.netns;
+	r->family = k.family;
+	r->sport = k.lport;
+	r->dport = k.rport;
+	__builtin_memcpy(r->saddr, k.laddr, sizeof(r->saddr));
+	__builtin_memcpy(r->daddr, k.raddr, sizeof(r->daddr));
+	if (tw) {
+		r->state = FR_TCP_TIME_WAIT;
+		r->late_bytes = seg_payload(skb);
+	}
 	if (has_reason) {
 		r->flags |= FR_F_KREASON;
 		r->kernel_reason = reason;
 	}
-	if (ver == 4) {
-		struct iphdr ip;
-
-		bpf_probe_read_kernel(&ip, sizeof(ip), head + nh);
-		r->family = AF_INET;
-		__builtin_memcpy(r->saddr, &ip.daddr, 4);
-		__builtin_memcpy(r->daddr, &ip.saddr, 4);
-	} else {
-		struct ipv6hdr ip6;
-
-		bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh);
-		r->family = AF_INET6;
-		__builtin_memcpy(r->saddr, &ip6.daddr, 16);
-		__builtin_memcpy(r->daddr, &ip6.saddr, 16);
+	if (closer) {
+		r->pid = closer->pid;
+		__builtin_memcpy(r->comm, closer->comm, sizeof(r->comm));
+		/* the RST kills the TIME_WAIT socket (inet_twsk_deschedule_put) */
+		bpf_map_delete_elem(&closed, &k);
 	}
 	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
 	count(FR_CNT_EMITTED);

@@ -18,7 +18,9 @@ struct fr_sock {
 	__u64 close_start_ns; /* close() began to wait in linger */
 	__u64 fin_acked_ns;   /* our FIN was acknowledged */
 	__u32 closer_tid;
-	__u32 owner_pid; /* the task that accepted it (server) */
+	__u32 owner_pid;       /* the task that accepted it (server) */
+	__u32 segs_at_close;   /* tp->data_segs_in at the local close */
+	__u32 seq_at_peer_fin; /* tp->write_seq when the peer's FIN came */
 	char owner_comm[FR_COMM_LEN];
 	__u8 pending; /* ended; waiting for the RST it will send */
 	__u8 emitted;
@@ -26,6 +28,10 @@ struct fr_sock {
 	__u8 born;
 	__u8 marked;	/* counted live by the exit reconciliation */
 	__u8 local_rst; /* its RST comes from a local call (task) */
+	/* ended by tcp_done() in tcp_rcv_state_process(); its caller's
+	 * reply RST (tcp_v{4,6}_do_rcv, reset:) finishes the record */
+	__u8 reply_rst;
+	__u8 destroyed; /* ... and tcp_destroy_sock ran before that RST */
 };
 
 struct {

@@ -37,6 +37,9 @@ static __always_inline void note_close(struct sock *sk, struct tcp_sock *tp,
 		r->linger_secs = hz ? lt / hz : 0;
 	}
 	r->unread_bytes = unread_bytes(sk, tp);
+	/* tcp_segs_in() counts a segment before tcp_v4_do_rcv() handles it:
+	 * any data segment after this one met a closed socket */
+	s->segs_at_close = tp->data_segs_in;
 	/* before this close's tcp_send_fin(); an earlier FIN (shutdown) may
 	 * still be out */
 	r->unsent_bytes = unsent_bytes(tp, old == FR_TCP_SYN_SENT,
@@ -119,6 +122,12 @@ static __always_inline void on_close_state(struct sock *sk, struct tcp_sock *tp,
 	r->end_from = old;
 	snapshot(sk, tp, s);
 
+	if (s->reply_rst) {
+		/* data after close: tcp_reset() set sk_err, no RST came in */
+		s->pending = 1;
+		return;
+	}
+
 	if (r->flags & FR_F_RST_RCVD || old == FR_TCP_SYN_SENT) {
 		/* tcp_reset() / SYN_SENT: refused, reset, timed out, or
 		 * closed before the handshake finished. */
@@ -174,6 +183,17 @@ static __always_inline void on_close_state(struct sock *sk, struct tcp_sock *tp,
 		/* Only an abort leaves these states for CLOSE without a RST
 		 * received or an error (tcp_abort, netns teardown, ...). */
 		r->rst_cause = FR_CAUSE_RST_OTHER;
+	} else if (old == FR_TCP_FIN_WAIT2 && r->flags & FR_F_CLOSED &&
+		   sk_flag(sk, SOCK_DEAD)) {
+		/* tcp_rcv_state_process(), an orphan's FIN_WAIT1 -> FIN_WAIT2:
+		 * with TCP_LINGER2 < 0, or new data with the ACK of its FIN,
+		 * it calls tcp_done() at once (TCPAbortOnData) and its caller
+		 * replies with RST; otherwise tcp_time_wait() (below). */
+		if (tp->linger2 < 0)
+			r->rst_cause = FR_CAUSE_LINGER2;
+		else if (tp->data_segs_in != s->segs_at_close)
+			r->rst_cause = FR_CAUSE_DATA_AFTER_CLOSE;
+		s->reply_rst = r->rst_cause != FR_CAUSE_NONE;
 	}
 
 	if (r->rst_cause != FR_CAUSE_NONE) {
@@ -240,6 +260,7 @@ static __always_inline int handle_set_state(struct sock *sk, int old, int new)
 	case FR_TCP_CLOSE_WAIT:
 		/* tcp_fin(): the peer's FIN, in whatever context it lands */
 		s->rec.flags |= FR_F_PEER_FIN;
+		s->seq_at_peer_fin = tp->write_seq;
 		set_first(&s->rec, FR_INIT_PEER);
 		return 0;
 	case FR_TCP_CLOSING:
@@ -297,8 +318,10 @@ static __always_inline __u8 timer_rst_cause(struct sock *sk, int state)
 }
 
 /* A RST this host sends for a full socket. */
-static __always_inline void handle_sock_rst(struct sock *sk, bool active,
-					    __u32 reason, bool has_reason)
+static __always_inline void handle_sock_rst(struct sock *sk,
+					    const struct sk_buff *skb,
+					    bool active, __u32 reason,
+					    bool has_reason)
 {
 	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
 	struct fr_sock *s;
@@ -320,7 +343,12 @@ static __always_inline void handle_sock_rst(struct sock *sk, bool active,
 		s->rec.kernel_reason = reason;
 	}
 	if (s->pending) {
+		if (s->rec.rst_cause == FR_CAUSE_DATA_AFTER_CLOSE && skb)
+			s->rec.late_bytes = seg_payload(skb);
 		emit(sk, s, bpf_ktime_get_ns());
+		/* an orphan's tcp_destroy_sock came first (tcp_done) */
+		if (s->destroyed && !test_stale_entries)
+			sock_drop(sk);
 		return;
 	}
 	if (state != FR_TCP_CLOSE) {
@@ -349,21 +377,55 @@ static __always_inline void handle_send_reset(const struct sock *csk,
 			handle_nosock_rst(sk, skb, &g, reason, has_reason);
 		return;
 	}
-	handle_sock_rst(sk, rst_active(sk, skb), reason, has_reason);
+	handle_sock_rst(sk, skb, rst_active(sk, skb), reason, has_reason);
 }
 
 static __always_inline void handle_receive_reset(struct sock *sk)
 {
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+	struct fr_record *r;
 	struct fr_sock *s;
+	int state;
 
-	if (!bpf_skc_to_tcp_sock(sk) || !sk_wanted(sk))
+	if (!tp || !sk_wanted(sk))
 		return;
 	s = sock_state(sk, true);
 	if (!s || s->emitted)
 		return;
+	r = &s->rec;
+	state = sk->__sk_common.skc_state;
+	/* tcp_rcv_state_process(): new data in FIN_WAIT1/2 (or CLOSING,
+	 * LAST_ACK) after the receive side was shut calls tcp_reset() too
+	 * (TCPAbortOnData), and the caller then sends a RST: no RST was
+	 * received. A data segment since the close tells it (tcp_segs_in()
+	 * counted it, and the first one after close() is the one). */
+	/* sk_shutdown: a plain u8 on every kernel finrst supports (a
+	 * bitfield before 5.6) */
+	if (r->flags & FR_F_CLOSED && sk->sk_shutdown & RCV_SHUTDOWN &&
+	    tp->data_segs_in != s->segs_at_close &&
+	    (state == FR_TCP_FIN_WAIT1 || state == FR_TCP_FIN_WAIT2 ||
+	     state == FR_TCP_CLOSING || state == FR_TCP_LAST_ACK)) {
+		r->rst_cause = FR_CAUSE_DATA_AFTER_CLOSE;
+		s->reply_rst = 1;
+		set_first(r, FR_INIT_LOCAL);
+		return;
+	}
 	/* tcp_reset() fires this before it sets sk_err and calls tcp_done() */
-	s->rec.flags |= FR_F_RST_RCVD;
-	set_first(&s->rec, FR_INIT_PEER);
+	r->flags |= FR_F_RST_RCVD;
+	set_first(r, FR_INIT_PEER);
+	/* CLOSE_WAIT or LAST_ACK: did this side write after the peer's FIN?
+	 * (tcp_send_fin() takes a sequence number for our own FIN) */
+	if (r->flags & FR_F_PEER_FIN &&
+	    (state == FR_TCP_CLOSE_WAIT || state == FR_TCP_LAST_ACK)) {
+		__u32 late = tp->write_seq - s->seq_at_peer_fin;
+
+		if (state == FR_TCP_LAST_ACK && late)
+			late--;
+		if (late) {
+			r->flags |= FR_F_LATE_WRITE;
+			r->late_bytes = late;
+		}
+	}
 }
 
 static __always_inline void handle_destroy(struct sock *sk)
@@ -375,6 +437,13 @@ static __always_inline void handle_destroy(struct sock *sk)
 	s = sock_state(sk, false);
 	if (!s)
 		return;
+	/* An orphan that tcp_rcv_state_process() ended: tcp_done()
+	 * destroys it before the caller sends the RST that finishes the
+	 * record (handle_sock_rst). */
+	if (s->pending && !s->emitted && s->reply_rst) {
+		s->destroyed = 1;
+		return;
+	}
 	/* A record still waiting for its RST (allocation failure in
 	 * tcp_send_active_reset): deliver what is known. */
 	if (s->pending && !s->emitted)

@@ -260,16 +260,6 @@ static const struct fr_explain_tpl explain_close_early = {
 	"Nothing to do unless the close was premature.",
 };
 
-/* FR_REC_RST: tcp_v4_send_reset()/tcp_v6_send_reset() with no socket. */
-static const struct fr_explain_tpl explain_no_socket = {
-	"The kernel answered a segment from {remote} to local port {lport} "
-	"with RST: no socket matches it (closed port, or a connection this "
-	"host has already forgotten).",
-	"Expected for port scans; otherwise look for a service that is not "
-	"listening, or a peer still using a connection this host closed or "
-	"lost in a restart.",
-};
-
 static const char *fr_shutdown_name(unsigned shut)
 {
 	switch (shut & (FR_SHUT_RD | FR_SHUT_WR)) {
@@ -332,6 +322,8 @@ static bool fr_expand_var(const char *name, size_t n, const struct fr_record *r,
 		sb_puts(b, fr_state_name(r->state));
 	} else if (IS("unread")) {
 		sb_uint(b, r->unread_bytes);
+	} else if (IS("late")) {
+		sb_uint(b, r->late_bytes);
 	} else if (IS("unsent")) {
 		sb_uint(b, r->unsent_bytes);
 	} else if (IS("linger")) {
@@ -429,9 +421,7 @@ size_t fr_explain(const struct fr_record *r, char *buf, size_t cap)
 	struct sb b;
 
 	sb_init(&b, buf, cap);
-	if (r->type == FR_REC_RST) {
-		t = &explain_no_socket;
-	} else if (r->cause >= FR_CAUSE__MAX || !explain_tpl[r->cause].what) {
+	if (r->cause >= FR_CAUSE__MAX || !explain_tpl[r->cause].what) {
 		sb_printf(&b, "Unknown cause %u.", r->cause);
 		return sb_finish(&b);
 	} else if (r->cause == FR_CAUSE_CLOSE && r->flags & FR_F_NO_EXCHANGE) {
@@ -481,6 +471,14 @@ static void fr_json_endpoints(struct jw *w, const struct fr_record *r)
 	jw_lit_uint(w, "netns", r->netns);
 }
 
+/* pid/comm: a teardown's, or the closer of a TIME_WAIT socket's RST */
+static void fr_json_task(struct jw *w, const struct fr_record *r)
+{
+	jw_lit_uint(w, "pid", r->pid);
+	jw_key(w, "comm");
+	jw_string_n(w, r->comm, strnlen(r->comm, FR_COMM_LEN));
+}
+
 static void fr_json_teardown(struct jw *w, const struct fr_record *r)
 {
 	const char *shut = fr_shutdown_name(r->shutdown);
@@ -488,9 +486,7 @@ static void fr_json_teardown(struct jw *w, const struct fr_record *r)
 
 	jw_lit_uint(w, "cgroup_id", r->cgroup_id);
 	jw_lit_string(w, "role", fr_role_name(r->role));
-	jw_lit_uint(w, "pid", r->pid);
-	jw_key(w, "comm");
-	jw_string_n(w, r->comm, strnlen(r->comm, FR_COMM_LEN));
+	fr_json_task(w, r);
 	jw_lit_string(w, "initiator", fr_initiator_name(r->initiator));
 	jw_lit_string(w, "outcome", fr_outcome_name(r->outcome));
 	jw_lit_string(w, "cause", fr_cause_name(r->cause));
@@ -513,6 +509,7 @@ static void fr_json_teardown(struct jw *w, const struct fr_record *r)
 	jw_lit_bool(w, "by_exit", f & FR_F_BY_EXIT);
 	jw_lit_uint(w, "unread_bytes", r->unread_bytes);
 	jw_lit_uint(w, "unsent_bytes", r->unsent_bytes);
+	jw_lit_uint(w, "late_bytes", r->late_bytes);
 	jw_lit_bool(w, "time_wait", f & FR_F_TIME_WAIT);
 	jw_lit_bool(w, "time_wait_skipped", f & FR_F_TW_SKIPPED);
 	jw_lit_uint(w, "lifetime_us", r->lifetime_ns / NSEC_PER_USEC);
@@ -581,8 +578,10 @@ size_t fr_format_json(const struct fr_record *r, const struct fr_frame *frames,
 		jw_lit_string(&w, "event", "rst");
 		jw_lit_string(&w, "time", time);
 		jw_lit_string(&w, "direction", "sent");
-		jw_lit_string(&w, "cause", "no_socket");
+		jw_lit_string(&w, "cause", fr_cause_name(r->cause));
+		fr_json_task(&w, r);
 		fr_json_endpoints(&w, r);
+		jw_lit_uint(&w, "late_bytes", r->late_bytes);
 		fr_json_kernel_reason(&w, r, f);
 	}
 	jw_end_object(&w);
@@ -693,7 +692,7 @@ size_t fr_format_text(const struct fr_record *r, const struct fr_frame *frames,
 	fr_endpoint_str(r->family, r->daddr, r->dport, remote, sizeof(remote));
 	if (r->type == FR_REC_RST) {
 		outcome = fr_outcome_name(FR_OUT_RST_SENT);
-		cause = "no_socket";
+		cause = fr_cause_name(r->cause);
 		color = ANSI_RED;
 	} else {
 		outcome = fr_outcome_name(r->outcome);

@@ -182,11 +182,18 @@ int fr_metrics_render(struct fr_loader *l, struct sb *b)
 
 	sb_printf(b,
 		  "# HELP finrst_rst_sent_no_socket_total RSTs sent in "
-		  "answer to segments no full socket took (closed port, "
-		  "TIME_WAIT, request socket).\n"
+		  "answer to segments no socket took (closed port, "
+		  "request socket).\n"
 		  "# TYPE finrst_rst_sent_no_socket_total counter\n"
 		  "finrst_rst_sent_no_socket_total %llu\n",
 		  fr_loader_counter(l, FR_CNT_RST_NOSOCK));
+	sb_printf(b,
+		  "# HELP finrst_rst_sent_after_close_total RSTs sent by "
+		  "TIME_WAIT sockets for data that arrived after the local "
+		  "close.\n"
+		  "# TYPE finrst_rst_sent_after_close_total counter\n"
+		  "finrst_rst_sent_after_close_total %llu\n",
+		  fr_loader_counter(l, FR_CNT_RST_AFTER_CLOSE));
 	sb_printf(b,
 		  "# HELP finrst_unread_bytes_discarded_total Received bytes "
 		  "never read, thrown away by a close() that sent RST.\n"

@@ -22,7 +22,8 @@ struct comm_count {
 
 struct fr_summary {
 	unsigned long long by_cause[FR_OUT__MAX][FR_CAUSE__MAX];
-	unsigned long long nosock; /* RSTs without a socket */
+	unsigned long long rsts[FR_CAUSE__MAX]; /* RST records, by cause */
+	unsigned long long nrsts;
 	unsigned long long teardowns;
 	unsigned long long last_records; /* at the last format */
 	unsigned long long *ports;	 /* NPORTS */
@@ -95,8 +96,10 @@ void fr_summary_add(struct fr_summary *s, const struct fr_record *r)
 {
 	char comm[FR_COMM_LEN] = { 0 };
 
-	if (r->type == FR_REC_RST) {
-		s->nosock++;
+	if (r->type == FR_REC_RST && r->cause < FR_CAUSE__MAX) {
+		s->rsts[r->cause]++;
+		s->nrsts++;
+		strncpy(comm, r->comm, FR_COMM_LEN);
 	} else if (r->type == FR_REC_TEARDOWN && r->outcome < FR_OUT__MAX &&
 		   r->cause < FR_CAUSE__MAX) {
 		s->teardowns++;
@@ -144,6 +147,14 @@ static size_t top_rows(struct fr_summary *s, bool comm,
 	return n < FR_SUMMARY_TOP ? n : FR_SUMMARY_TOP;
 }
 
+/* A row of the cause table: teardowns, and RST records of that cause
+ * (no_socket, or data_after_close from a TIME_WAIT socket) */
+static unsigned long long cause_count(const struct fr_summary *s,
+				      unsigned int o, unsigned int c)
+{
+	return s->by_cause[o][c] + (o == FR_OUT_RST_SENT ? s->rsts[c] : 0);
+}
+
 static unsigned long long outcome_total(const struct fr_summary *s,
 					unsigned int o)
 {
@@ -170,9 +181,10 @@ static size_t format_json(struct fr_summary *s,
 	jw_lit_string(&w, "time", time);
 	jw_lit_bool(&w, "final", info->final);
 	jw_lit_uint(&w, "elapsed_s", info->elapsed_s);
-	jw_lit_uint(&w, "records", s->teardowns + s->nosock);
+	jw_lit_uint(&w, "records", s->teardowns + s->nrsts);
 	jw_lit_uint(&w, "teardowns", s->teardowns);
-	jw_lit_uint(&w, "rst_no_socket", s->nosock);
+	jw_lit_uint(&w, "rst_no_socket", s->rsts[FR_CAUSE_NO_SOCKET]);
+	jw_lit_uint(&w, "rst_after_close", s->rsts[FR_CAUSE_DATA_AFTER_CLOSE]);
 	jw_lit_uint(&w, "lost", info->lost);
 	jw_key(&w, "by_outcome");
 	jw_start_object(&w);
@@ -186,21 +198,14 @@ static size_t format_json(struct fr_summary *s,
 	jw_start_array(&w);
 	for (unsigned int o = 0; o < FR_OUT__MAX; o++) {
 		for (unsigned int c = 0; c < FR_CAUSE__MAX; c++) {
-			if (!s->by_cause[o][c])
+			if (!cause_count(s, o, c))
 				continue;
 			jw_start_object(&w);
 			jw_lit_string(&w, "outcome", fr_outcome_name(o));
 			jw_lit_string(&w, "cause", fr_cause_name(c));
-			jw_lit_uint(&w, "count", s->by_cause[o][c]);
+			jw_lit_uint(&w, "count", cause_count(s, o, c));
 			jw_end_object(&w);
 		}
-	}
-	if (s->nosock) {
-		jw_start_object(&w);
-		jw_lit_string(&w, "outcome", fr_outcome_name(FR_OUT_RST_SENT));
-		jw_lit_string(&w, "cause", "no_socket");
-		jw_lit_uint(&w, "count", s->nosock);
-		jw_end_object(&w);
 	}
 	jw_end_array(&w);
 
@@ -245,7 +250,7 @@ static size_t format_text(struct fr_summary *s,
 			  const struct fr_summary_info *info, char *buf,
 			  size_t cap)
 {
-	unsigned long long other, records = s->teardowns + s->nosock;
+	unsigned long long other, records = s->teardowns + s->nrsts;
 	char time[96], comm[FR_COMM_LEN + 1];
 	struct sb b;
 	size_t n;
@@ -257,14 +262,10 @@ static size_t format_text(struct fr_summary *s,
 	sb_printf(&b, "  %-14s %-20s %12s\n", "OUTCOME", "CAUSE", "COUNT");
 	for (unsigned int o = 0; o < FR_OUT__MAX; o++)
 		for (unsigned int c = 0; c < FR_CAUSE__MAX; c++)
-			if (s->by_cause[o][c])
+			if (cause_count(s, o, c))
 				sb_printf(&b, "  %-14s %-20s %12llu\n",
 					  fr_outcome_name(o), fr_cause_name(c),
-					  s->by_cause[o][c]);
-	if (s->nosock)
-		sb_printf(&b, "  %-14s %-20s %12llu\n",
-			  fr_outcome_name(FR_OUT_RST_SENT), "no_socket",
-			  s->nosock);
+					  cause_count(s, o, c));
 
 	n = top_rows(s, false, &other);
 	sb_printf(&b, "  %-35s %12s\n", "SERVICE PORT", "COUNT");
@@ -291,8 +292,11 @@ static size_t format_text(struct fr_summary *s,
 	for (unsigned int o = 0; o < FR_OUT__MAX; o++)
 		sb_printf(&b, "%s%s %llu", o ? ", " : "", fr_outcome_name(o),
 			  outcome_total(s, o));
-	sb_printf(&b, "), %llu RSTs without a socket; %llu lost\n", s->nosock,
-		  info->lost);
+	sb_printf(&b,
+		  "), %llu RSTs without a socket, %llu from TIME_WAIT "
+		  "sockets; %llu lost\n",
+		  s->rsts[FR_CAUSE_NO_SOCKET],
+		  s->rsts[FR_CAUSE_DATA_AFTER_CLOSE], info->lost);
 	return sb_finish(&b);
 }
 
@@ -304,6 +308,6 @@ size_t fr_summary_format(struct fr_summary *s, bool json,
 			  format_text(s, info, buf, cap);
 
 	if (n)
-		s->last_records = s->teardowns + s->nosock;
+		s->last_records = s->teardowns + s->nrsts;
 	return n;
 }

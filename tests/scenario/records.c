@@ -44,6 +44,7 @@ static const struct field teardown_fields[] = {
 	{ "by_exit", F_BOOL },
 	{ "unread_bytes", F_INT },
 	{ "unsent_bytes", F_INT },
+	{ "late_bytes", F_INT },
 	{ "time_wait", F_BOOL },
 	{ "time_wait_skipped", F_BOOL },
 	{ "lifetime_us", F_INT },
@@ -55,17 +56,13 @@ static const struct field teardown_fields[] = {
 };
 
 static const struct field rst_fields[] = {
-	{ "event", F_STR },
-	{ "direction", F_STR },
-	{ "cause", F_STR },
-	{ "laddr", F_STR },
-	{ "lport", F_INT },
-	{ "raddr", F_STR },
-	{ "rport", F_INT },
-	{ "netns", F_INT },
-	{ "kernel_reason", F_STR_NULL },
-	{ "time", F_STR },
-	{ NULL, 0 },
+	{ "event", F_STR },	 { "direction", F_STR },
+	{ "cause", F_STR },	 { "pid", F_INT },
+	{ "comm", F_STR },	 { "laddr", F_STR },
+	{ "lport", F_INT },	 { "raddr", F_STR },
+	{ "rport", F_INT },	 { "netns", F_INT },
+	{ "late_bytes", F_INT }, { "kernel_reason", F_STR_NULL },
+	{ "time", F_STR },	 { NULL, 0 },
 };
 
 /* SPEC §2: each cause belongs to exactly one outcome. */
@@ -84,7 +81,9 @@ static const struct {
 	{ "memory", "rst_sent" },
 	{ "keepalive_timeout", "rst_sent" },
 	{ "rst_other", "rst_sent" },
+	{ "data_after_close", "rst_sent" },
 	{ "peer_reset", "rst_received" },
+	{ "write_after_peer_close", "rst_received" },
 	{ "retransmit_timeout", "timeout" },
 	{ "connection_refused", "refused" },
 	{ "connect_abandoned", "timeout" },
@@ -499,6 +498,7 @@ void check_want(struct run *r, const char *what, struct json_object *rec,
 	want_range(r, what, rec, "close_blocked_us", w->close_blocked_us);
 	want_range(r, what, rec, "unread_bytes", w->unread_bytes);
 	want_range(r, what, rec, "unsent_bytes", w->unsent_bytes);
+	want_range(r, what, rec, "late_bytes", w->late_bytes);
 	want_range(r, what, rec, "bytes_sent", w->bytes_sent);
 	want_range(r, what, rec, "bytes_received", w->bytes_received);
 	want_task(r, what, rec, w->by);
@@ -517,6 +517,21 @@ void check_want(struct run *r, const char *what, struct json_object *rec,
 	}
 }
 
+void check_rst_want(struct run *r, const char *what, struct json_object *rec,
+		    const char *cause, const struct worker *by,
+		    struct range late)
+{
+	want_str(r, what, rec, "direction", "sent");
+	want_str(r, what, rec, "cause", cause);
+	want_range(r, what, rec, "late_bytes", late);
+	if (by) {
+		want_task(r, what, rec, by);
+	} else {
+		want_range(r, what, rec, "pid", EQ(0));
+		want_str(r, what, rec, "comm", "");
+	}
+}
+
 FILE *signature_out;
 
 /* A byte count this test checks against what it measured itself. */
@@ -530,6 +545,8 @@ static bool bytes_checked(const struct want *w, const char *k)
 		return w->unsent_bytes.set;
 	if (!strcmp(k, "unread_bytes"))
 		return w->unread_bytes.set;
+	if (!strcmp(k, "late_bytes"))
+		return w->late_bytes.set;
 	return false;
 }
 

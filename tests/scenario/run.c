@@ -25,7 +25,7 @@
 
 /* Kernel counter deltas a run must show, added up by each teardown. */
 struct counts {
-	long long out_rsts, abort_on_close, time_wait;
+	long long out_rsts, abort_on_close, abort_on_data, time_wait;
 };
 
 struct exp_end {
@@ -42,6 +42,10 @@ struct exp_rst {
 	int family;
 	char laddr[ADDR_STR_LEN], raddr[ADDR_STR_LEN];
 	int lport, rport;
+	const char *cause;	 /* no_socket or data_after_close */
+	const char *reason;	 /* its kernel_reason (>= 6.10) */
+	const struct worker *by; /* data_after_close: who closed */
+	struct range late;
 	char what[256];
 	int hits;
 };
@@ -249,16 +253,33 @@ void expect_rst_sent(struct run *r, int family, const char *laddr, int lport,
 	snprintf(x->raddr, sizeof(x->raddr), "%s", raddr);
 	x->lport = lport;
 	x->rport = rport;
+	x->cause = "no_socket";
+	x->reason = "NO_SOCKET";
 	hostport(l, sizeof(l), family, laddr, lport);
 	hostport(p, sizeof(p), family, raddr, rport);
 	snprintf(x->what, sizeof(x->what), "no-socket RST %s->%s", l, p);
 }
 
+void expect_rst_after_close(struct run *r, const struct end *e,
+			    const struct worker *by, long long late)
+{
+	struct exp_rst *x;
+
+	expect_rst_sent(r, e->family, e->laddr, e->lport, e->raddr, e->rport);
+	x = &r->rsts[r->nrsts - 1];
+	x->cause = "data_after_close";
+	x->reason = "TCP_TIMEWAIT_SOCKET";
+	x->by = by;
+	x->late = EQ(late);
+	snprintf(x->what, sizeof(x->what), "TIME_WAIT RST of %s", e->label);
+}
+
 void expect_counts(struct run *r, long long out_rsts, long long abort_on_close,
-		   long long time_wait)
+		   long long abort_on_data, long long time_wait)
 {
 	r->exp.out_rsts += out_rsts;
 	r->exp.abort_on_close += abort_on_close;
+	r->exp.abort_on_data += abort_on_data;
 	r->exp.time_wait += time_wait;
 }
 
@@ -699,7 +720,7 @@ static void check_summary(struct run *r)
 {
 	size_t ns = finrst_nsummaries(r->f), n = finrst_nrecords(r->f);
 	struct json_object *sum = ns ? finrst_summary(r->f, ns - 1) : NULL;
-	long long rows = 0, nosock = 0;
+	long long rows = 0, nosock = 0, after_close = 0;
 	struct json_object *arr, *v;
 
 	if (!sum || !json_object_object_get_ex(sum, "final", &v) ||
@@ -750,7 +771,12 @@ static void check_summary(struct run *r)
 				     "by_cause %s/%s: expected %lld, actual %lld",
 				     outcome, cause, want_c, got);
 		}
-		nosock += rec_is(rec, "rst");
+		if (rec_is(rec, "rst")) {
+			if (!strcmp(cause, "no_socket"))
+				nosock++;
+			else
+				after_close++;
+		}
 	}
 	if (json_object_object_get_ex(sum, "by_cause", &arr) &&
 	    json_object_is_type(arr, json_type_array)) {
@@ -767,6 +793,10 @@ static void check_summary(struct run *r)
 	if (sum_int(sum, "rst_no_socket") != nosock)
 		fail(r, "summary", "rst_no_socket: expected %lld, actual %lld",
 		     nosock, sum_int(sum, "rst_no_socket"));
+	if (sum_int(sum, "rst_after_close") != after_close)
+		fail(r, "summary",
+		     "rst_after_close: expected %lld, actual %lld", after_close,
+		     sum_int(sum, "rst_after_close"));
 	check_top(r, sum, "by_port", "port");
 	check_top(r, sum, "by_comm", "comm");
 }
@@ -793,6 +823,12 @@ static void check_kernel(struct run *r, int tw)
 		fail(r, "kernel",
 		     "TcpExtTCPAbortOnClose delta: expected %lld from the teardowns made, actual %lld",
 		     r->exp.abort_on_close, aoc);
+	if (r->after.abort_on_data - r->before.abort_on_data !=
+	    r->exp.abort_on_data)
+		fail(r, "kernel",
+		     "TcpExtTCPAbortOnData delta: expected %lld from the teardowns made, actual %lld",
+		     r->exp.abort_on_data,
+		     r->after.abort_on_data - r->before.abort_on_data);
 	if (tw != r->exp.time_wait)
 		fail(r, "kernel",
 		     "ss state time-wait: expected %lld sockets from the teardowns made, actual %d",
@@ -881,23 +917,15 @@ static void check_records(struct run *r)
 			     x->hits);
 		for (size_t k = 0; k < n; k++) {
 			struct json_object *rec = finrst_record(r->f, k);
-			const char *dir = rec_str(rec, "direction");
-			const char *cause = rec_str(rec, "cause");
 
 			if (r->owner[k] != -2 - (int)i)
 				continue;
-			if (!dir || strcmp(dir, "sent"))
-				fail(r, x->what,
-				     "field direction: expected \"sent\", actual \"%s\"",
-				     dir ?: "(none)");
-			if (!cause || strcmp(cause, "no_socket"))
-				fail(r, x->what,
-				     "field cause: expected \"no_socket\", actual \"%s\"",
-				     cause ?: "(none)");
-			want_reason(r, x->what, rec, "NO_SOCKET");
+			check_rst_want(r, x->what, rec, x->cause, x->by,
+				       x->late);
+			want_reason(r, x->what, rec, x->reason);
 			if (signature_out && !modes.refuse)
 				write_signature(signature_out, r->name,
-						"no-socket-rst", rec, NULL);
+						x->cause, rec, NULL);
 		}
 	}
 }
@@ -906,7 +934,7 @@ static void check_records(struct run *r)
 static void check_totals(struct run *r, int *ss_ports, int ss_n)
 {
 	size_t n = finrst_nrecords(r->f);
-	long long rst_sent = 0, unread = 0, teardowns = 0;
+	long long rst_sent = 0, unread = 0, aod = 0, teardowns = 0;
 	int *tw = calloc(n + 1, sizeof(int));
 	int ntw = 0;
 	size_t absent = 0;
@@ -944,8 +972,23 @@ static void check_totals(struct run *r, int *ss_ports, int ss_n)
 		teardowns++;
 		rst_sent += outcome && !strcmp(outcome, "rst_sent");
 		unread += cause && !strcmp(cause, "unread_data");
+		/* __tcp_close() counts SO_LINGER {on, 0} as TCPAbortOnData */
+		aod += cause && (!strcmp(cause, "data_after_close") ||
+				 !strcmp(cause, "linger_zero"));
 		if (rec_bool(rec, "time_wait"))
 			tw[ntw++] = rec_int(rec, "lport", &ok);
+	}
+	/* A TIME_WAIT socket that answered late data with RST is gone from
+	 * ss's list (tcp_timewait_state_process: inet_twsk_deschedule_put) */
+	for (size_t i = 0; i < r->nrsts; i++) {
+		if (strcmp(r->rsts[i].cause, "data_after_close"))
+			continue;
+		for (int k = 0; k < ntw; k++) {
+			if (tw[k] == r->rsts[i].lport) {
+				tw[k] = tw[--ntw];
+				break;
+			}
+		}
 	}
 	note("finrst: %lld teardown records (%zu socket ends made), %lld RSTs sent, "
 	     "%lld unread_data, %d time_wait",
@@ -962,6 +1005,10 @@ static void check_totals(struct run *r, int *ss_ports, int ss_n)
 		     "unread_data: finrst counted %lld, kernel TcpExtTCPAbortOnClose delta %lld",
 		     unread,
 		     r->after.abort_on_close - r->before.abort_on_close);
+	if (aod != r->after.abort_on_data - r->before.abort_on_data)
+		fail(r, "totals",
+		     "data_after_close + linger_zero: finrst counted %lld, kernel TcpExtTCPAbortOnData delta %lld",
+		     aod, r->after.abort_on_data - r->before.abort_on_data);
 	if (ntw != ss_n) {
 		fail(r, "totals",
 		     "time_wait: finrst counted %d true, ss state time-wait lists %d",
@@ -1004,7 +1051,7 @@ int run_finish(struct run *r)
 		usleep(SETTLE_MS * 1000);
 	if (nstat_read(&r->after))
 		fatal("nstat -asz failed");
-	ss_n = ss_time_wait(ss_ports, MAX_TW);
+	ss_n = ss_state("time-wait", ss_ports, MAX_TW);
 	if (ss_n < 0)
 		fatal("ss -tanH state time-wait failed");
 	if (r->f) {

@@ -110,7 +110,7 @@ struct want {
 	const char *kernel_reason;
 	struct linger_want linger;
 	enum tri time_wait, by_exit, linger_expired, time_wait_skipped;
-	struct range close_blocked_us, unread_bytes, unsent_bytes;
+	struct range close_blocked_us, unread_bytes, unsent_bytes, late_bytes;
 	struct range bytes_sent, bytes_received;
 	const struct worker *by;    /* pid and comm must be this task's */
 	const struct worker *owner; /* the task that connected or accepted */
@@ -181,8 +181,14 @@ void expect_absent(struct run *r, const struct end *e, bool time_wait);
 /* A no_socket RST we sent from laddr:lport to raddr:rport. */
 void expect_rst_sent(struct run *r, int family, const char *laddr, int lport,
 		     const char *raddr, int rport);
+/* The RST of e's TIME_WAIT socket (data_after_close): by closed it, late
+ * bytes arrived after. */
+void expect_rst_after_close(struct run *r, const struct end *e,
+			    const struct worker *by, long long late);
+/* What the kernel counts for the teardowns made: TcpOutRsts,
+ * TCPAbortOnClose, TCPAbortOnData, TIME_WAIT sockets. */
 void expect_counts(struct run *r, long long out_rsts, long long abort_on_close,
-		   long long time_wait);
+		   long long abort_on_data, long long time_wait);
 
 /* ---- scenarios.c ---- */
 
@@ -217,8 +223,9 @@ struct nstat {
 	long long out_rsts, abort_on_close, abort_on_data, abort_on_timeout;
 };
 int nstat_read(struct nstat *ns);
-/* TIME_WAIT sockets in this namespace: count, and their local ports. */
-int ss_time_wait(int *lports, int max);
+/* Sockets in this namespace in an ss state ("time-wait", "fin-wait-1"):
+ * count, and their local ports. */
+int ss_state(const char *state, int *lports, int max);
 /* Drop every segment from sport to dport (output hook, this netns). */
 int nft_drop(int sport, int dport);
 int nft_flush(void);
@@ -251,6 +258,11 @@ void check_record_types(struct run *r, const char *what,
 			struct json_object *rec);
 void check_want(struct run *r, const char *what, struct json_object *rec,
 		const struct end *e, const struct want *w);
+/* An {"event":"rst"} record: direction sent, this cause, late_bytes, and
+ * pid/comm of by (or 0 and ""). */
+void check_rst_want(struct run *r, const char *what, struct json_object *rec,
+		    const char *cause, const struct worker *by,
+		    struct range late);
 /* kernel_reason must be name (Linux >= 6.10) or null (older) */
 void want_reason(struct run *r, const char *what, struct json_object *rec,
 		 const char *name);

@@ -240,7 +240,7 @@ static void sc_close(struct run *r, struct pair *p, int family, long param)
 	wb.bytes_sent = wb.bytes_received = EQ(0);
 	expect_end(r, &c.e[a], wa);
 	expect_end(r, &c.e[b], wb);
-	expect_counts(r, 0, 0, 1);
+	expect_counts(r, 0, 0, 0, 1);
 }
 
 /* param: SHUT_RD, SHUT_WR or SHUT_RDWR by the client. */
@@ -273,7 +273,7 @@ static void sc_shutdown(struct run *r, struct pair *p, int family, long param)
 	wa.shutdown = how[param];
 	expect_end(r, &c.e[CLI], wa);
 	expect_end(r, &c.e[SRV], want_peer_close(&c, SRV));
-	expect_counts(r, 0, 0, 1);
+	expect_counts(r, 0, 0, 0, 1);
 }
 
 /* param: bytes the server sends and the client never reads. */
@@ -300,7 +300,7 @@ static void sc_unread_data(struct run *r, struct pair *p, int family,
 	wb.bytes_sent = EQ(param);
 	expect_end(r, &c.e[CLI], wa);
 	expect_end(r, &c.e[SRV], wb);
-	expect_counts(r, 1, 1, 0);
+	expect_counts(r, 1, 1, 0, 0);
 }
 
 static void sc_linger_zero(struct run *r, struct pair *p, int family,
@@ -322,7 +322,7 @@ static void sc_linger_zero(struct run *r, struct pair *p, int family,
 	wa.unread_bytes = EQ(0);
 	expect_end(r, &c.e[CLI], wa);
 	expect_end(r, &c.e[SRV], want_reset(&c, SRV));
-	expect_counts(r, 1, 0, 0);
+	expect_counts(r, 1, 0, 1, 0);
 }
 
 static void sc_disconnect(struct run *r, struct pair *p, int family, long param)
@@ -347,7 +347,7 @@ static void sc_disconnect(struct run *r, struct pair *p, int family, long param)
 	wa.linger = LINGER_NULL;
 	expect_end(r, &c.e[CLI], wa);
 	expect_end(r, &c.e[SRV], want_reset(&c, SRV));
-	expect_counts(r, 1, 0, 0);
+	expect_counts(r, 1, 0, 0, 0);
 }
 
 static void sc_listener_closed(struct run *r, struct pair *p, int family,
@@ -382,7 +382,7 @@ static void sc_listener_closed(struct run *r, struct pair *p, int family,
 	wc.kernel_reason = "TCP_STATE";
 	expect_end(r, &c.e[SRV], wc);
 	expect_end(r, &c.e[CLI], want_reset(&c, CLI));
-	expect_counts(r, 1, 0, 0);
+	expect_counts(r, 1, 0, 0, 0);
 }
 
 /* The end of a client socket bound to me that connected to hold, a port
@@ -440,7 +440,7 @@ static void sc_connection_refused(struct run *r, struct pair *p, int family,
 			   .owner = w,
 		   });
 	expect_rst_sent(r, family, hold.laddr, hold.lport, me.laddr, me.lport);
-	expect_counts(r, 1, 0, 0);
+	expect_counts(r, 1, 0, 0, 0);
 }
 
 /*
@@ -495,7 +495,86 @@ static void sc_connect_abandoned(struct run *r, struct pair *p, int family,
 			   .by = w,
 			   .owner = w,
 		   });
-	expect_counts(r, 0, 0, 0);
+	expect_counts(r, 0, 0, 0, 0);
+}
+
+/* Until no socket of this namespace with local port lport is in state. */
+static void wait_not_in(const char *state, int lport)
+{
+	int ports[64], n = 0;
+
+	for (int tries = 0; tries < 500; tries++) {
+		bool in = false;
+
+		n = ss_state(state, ports, 64);
+		if (n < 0)
+			fatal("ss -tanH state %s failed", state);
+		for (int i = 0; i < n && i < 64; i++)
+			in |= ports[i] == lport;
+		if (!in)
+			return;
+		usleep(10000);
+	}
+	fatal("port %d still in %s after 5 s", lport, state);
+}
+
+/*
+ * The server closes an idle keep-alive connection (FIN); the client, in
+ * CLOSE_WAIT, still writes its next request (late bytes) and the server
+ * side answers with RST: the client's record is write_after_peer_close.
+ * param 0: the server's orphan has become a timewait socket (FIN_WAIT2,
+ * the default tcp_fin_timeout), whose RST is an {"event":"rst"} record,
+ * data_after_close, naming the server's process. param 1: TCP_LINGER2
+ * 120 s keeps the orphan a full socket in FIN_WAIT2, which the data
+ * resets (TCPAbortOnData): its own record is rst_sent/data_after_close.
+ */
+static void sc_late_write(struct run *r, struct pair *p, int family, long param)
+{
+	const int late = 100;
+	struct want wa, wb;
+	struct w_rep pr;
+	struct conn c;
+
+	conn_open(&c, p->cli, p->srv, family, 0, 0);
+	if (param)
+		call_ok(c.w[SRV], OP_SETINT, c.s[SRV], IPPROTO_TCP, TCP_LINGER2,
+			120);
+	close_ok(c.w[SRV], c.s[SRV]);
+	read_eof(r, c.w[CLI], c.s[CLI], 0);
+	/* the client's (delayed) ACK of the FIN moves the server on */
+	wait_not_in("fin-wait-1", c.e[SRV].lport);
+	call_ok(c.w[CLI], OP_WRITE, c.s[CLI], late, 0, 0);
+	/* the RST: POLLERR (EPIPE for the next write; a read still gives
+	 * the EOF of the FIN first) */
+	pr = call_ok(c.w[CLI], OP_POLL, c.s[CLI], 0, 5000, 0);
+	if (!(pr.val & POLLERR))
+		fail(r, "socket",
+		     "%s: after the late write: expected POLLERR (the peer's RST), poll revents 0x%llx",
+		     c.w[CLI]->comm, pr.val);
+	close_ok(c.w[CLI], c.s[CLI]);
+
+	if (param) {
+		wa = want_rst_sent(&c, SRV, "data_after_close");
+		wa.kernel_reason = "TCP_ABORT_ON_DATA";
+		wa.linger = LINGER(false, 0);
+		wa.unread_bytes = EQ(0);
+		wa.late_bytes = EQ(late);
+	} else {
+		wa = want_closer(&c, SRV, "close");
+		wa.late_bytes = EQ(0);
+		expect_rst_after_close(r, &c.e[SRV], c.w[SRV], late);
+	}
+	wa.bytes_sent = wa.bytes_received = EQ(0);
+	wb = want_reset(&c, CLI);
+	wb.cause = "write_after_peer_close";
+	wb.state = "CLOSE_WAIT";
+	wb.late_bytes = EQ(late);
+	/* acknowledged bytes: the late ones never were */
+	wb.bytes_sent = wb.bytes_received = EQ(0);
+	expect_end(r, &c.e[SRV], wa);
+	expect_end(r, &c.e[CLI], wb);
+	/* the orphan's abort counts TCPAbortOnData; the timewait's not */
+	expect_counts(r, 1, 0, param ? 1 : 0, 0);
 }
 
 static void sc_keepalive_timeout(struct run *r, struct pair *p, int family,
@@ -527,7 +606,7 @@ static void sc_keepalive_timeout(struct run *r, struct pair *p, int family,
 	wa.owner = c.w[CLI];
 	expect_end(r, &c.e[CLI], wa);
 	expect_end(r, &c.e[SRV], want_reset(&c, SRV));
-	expect_counts(r, 1, 0, 0);
+	expect_counts(r, 1, 0, 0, 0);
 }
 
 static void sc_retransmit_timeout(struct run *r, struct pair *p, int family,
@@ -573,7 +652,7 @@ static void sc_retransmit_timeout(struct run *r, struct pair *p, int family,
 	wb.linger = LINGER(true, 0);
 	wb.bytes_received = EQ(bytes);
 	expect_end(r, &c.e[SRV], wb);
-	expect_counts(r, 1, 0, 0);
+	expect_counts(r, 1, 0, 1, 0);
 }
 
 /* close() with SO_LINGER {1,1} that cannot get its FIN acknowledged. */
@@ -625,7 +704,7 @@ static void sc_linger_expired(struct run *r, struct pair *p, int family,
 	wb.bytes_received = EQ(inq);
 	expect_end(r, &c.e[CLI], wa);
 	expect_end(r, &c.e[SRV], wb);
-	expect_counts(r, 1, 1, 0);
+	expect_counts(r, 1, 1, 0, 0);
 }
 
 /* close() with SO_LINGER {1,5} that returns once the peer took the data. */
@@ -666,7 +745,7 @@ static void sc_linger_acked(struct run *r, struct pair *p, int family,
 	wb.bytes_received = EQ(n);
 	expect_end(r, &c.e[CLI], wa);
 	expect_end(r, &c.e[SRV], wb);
-	expect_counts(r, 0, 0, 1);
+	expect_counts(r, 0, 0, 0, 1);
 }
 
 /* The process exits with SO_LINGER {1,5} and unacknowledged data. */
@@ -699,7 +778,7 @@ static void sc_exit_close(struct run *r, struct pair *p, int family, long param)
 	wb.bytes_received = EQ(n);
 	expect_end(r, &c.e[CLI], wa);
 	expect_end(r, &c.e[SRV], wb);
-	expect_counts(r, 0, 0, 1);
+	expect_counts(r, 0, 0, 0, 1);
 }
 
 /* The parent's close() of a shared socket does nothing; the child's does. */
@@ -722,7 +801,7 @@ static void sc_fork_close(struct run *r, struct pair *p, int family, long param)
 	wa.by = child;
 	expect_end(r, &c.e[CLI], wa);
 	expect_end(r, &c.e[SRV], want_peer_close(&c, SRV));
-	expect_counts(r, 0, 0, 1);
+	expect_counts(r, 0, 0, 0, 1);
 }
 
 /* Active closers on both sides; ss must list exactly their ports. */
@@ -744,7 +823,7 @@ static void sc_open_at_exit(struct run *r, struct pair *p, int family,
 
 	for (long i = 0; i < param; i++)
 		conn_open(&c[i], p->cli, p->srv, family, 0, 0);
-	expect_counts(r, 0, 0, 0);
+	expect_counts(r, 0, 0, 0, 0);
 }
 
 const struct scenario scenarios[] = {
@@ -776,6 +855,12 @@ const struct scenario scenarios[] = {
 	{ .name = "connection_refused",
 	  .body = sc_connection_refused,
 	  .in_oracle = true },
+	{ .name = "write_after_peer_close",
+	  .body = sc_late_write,
+	  .in_oracle = true,
+	  .oracle_lo = 0,
+	  .oracle_hi = 1 },
+	{ .name = "data_after_close", .body = sc_late_write, .param = 1 },
 	{ .name = "connect_abandoned",
 	  .body = sc_connect_abandoned,
 	  .needs_nft = true },
@@ -826,5 +911,5 @@ void outsider_teardown(struct run *r, int family)
 	close_ok(sw, c.s[SRV]);
 	expect_absent(r, &c.e[CLI], true);
 	expect_absent(r, &c.e[SRV], false);
-	expect_counts(r, 0, 0, 1);
+	expect_counts(r, 0, 0, 0, 1);
 }

@@ -172,10 +172,9 @@ static int port_of(const char *hostport)
 	return c ? atoi(c + 1) : -1;
 }
 
-int ss_time_wait(int *lports, int max)
+int ss_state(const char *state, int *lports, int max)
 {
-	static const char *const argv[] = { "ss", "-tanH", "state", "time-wait",
-					    NULL };
+	const char *const argv[] = { "ss", "-tanH", "state", state, NULL };
 	static char text[1 << 20];
 	int n = 0;
 

@@ -164,8 +164,26 @@ static inline struct fr_record rec_no_socket(void)
 
 	rec_init(&r, AF_INET, "10.0.0.1", 9, "10.0.0.2", 40000);
 	r.type = FR_REC_RST;
+	r.outcome = FR_OUT_RST_SENT;
+	r.cause = FR_CAUSE_NO_SOCKET;
 	r.flags = FR_F_KREASON;
 	r.kernel_reason = 2;
+	return r;
+}
+
+/* The RST of a TIME_WAIT socket, whose close finrst saw. */
+static inline struct fr_record rec_tw_rst(void)
+{
+	struct fr_record r;
+
+	rec_init(&r, AF_INET, "10.0.0.1", 8080, "10.0.0.2", 41000);
+	r.type = FR_REC_RST;
+	r.outcome = FR_OUT_RST_SENT;
+	r.cause = FR_CAUSE_DATA_AFTER_CLOSE;
+	r.state = FR_TCP_TIME_WAIT;
+	r.late_bytes = 42;
+	r.pid = 1234;
+	memcpy(r.comm, "nginx", 6);
 	return r;
 }
 

@@ -39,7 +39,7 @@ static const char want_close[] =
 	"\"linger\":{\"on\":false,\"seconds\":0},"
 	"\"close_blocked_us\":0,\"linger_expired\":false,"
 	"\"by_exit\":false,\"unread_bytes\":0,\"unsent_bytes\":0,"
-	"\"time_wait\":true,\"time_wait_skipped\":false,"
+	"\"late_bytes\":0,\"time_wait\":true,\"time_wait_skipped\":false,"
 	"\"lifetime_us\":2500123,\"bytes_sent\":78,"
 	"\"bytes_received\":1256,\"kernel_reason\":null,"
 	"\"explain\":\"curl[4321] called close() (state ESTABLISHED) "
@@ -58,7 +58,7 @@ static const char want_unread[] =
 	"\"shutdown\":null,\"linger\":{\"on\":false,\"seconds\":0},"
 	"\"close_blocked_us\":0,\"linger_expired\":false,"
 	"\"by_exit\":false,\"unread_bytes\":1000,\"unsent_bytes\":0,"
-	"\"time_wait\":false,\"time_wait_skipped\":false,"
+	"\"late_bytes\":0,\"time_wait\":false,\"time_wait_skipped\":false,"
 	"\"lifetime_us\":1500,\"bytes_sent\":10,"
 	"\"bytes_received\":1010,"
 	"\"kernel_reason\":\"TCP_ABORT_ON_CLOSE\","
@@ -78,7 +78,7 @@ static const char want_peer_reset[] =
 	"\"state\":\"ESTABLISHED\",\"shutdown\":null,\"linger\":null,"
 	"\"close_blocked_us\":0,\"linger_expired\":false,"
 	"\"by_exit\":false,\"unread_bytes\":0,\"unsent_bytes\":512,"
-	"\"time_wait\":false,\"time_wait_skipped\":false,"
+	"\"late_bytes\":0,\"time_wait\":false,\"time_wait_skipped\":false,"
 	"\"lifetime_us\":60000000,\"bytes_sent\":4096,"
 	"\"bytes_received\":100,\"kernel_reason\":null,"
 	"\"explain\":\"The peer reset the connection (state "
@@ -99,7 +99,7 @@ static const char want_linger[] =
 	"\"shutdown\":\"rd\",\"linger\":{\"on\":true,\"seconds\":5},"
 	"\"close_blocked_us\":5000250,\"linger_expired\":true,"
 	"\"by_exit\":false,\"unread_bytes\":0,\"unsent_bytes\":0,"
-	"\"time_wait\":true,\"time_wait_skipped\":false,"
+	"\"late_bytes\":0,\"time_wait\":true,\"time_wait_skipped\":false,"
 	"\"lifetime_us\":9000000,\"bytes_sent\":1048576,"
 	"\"bytes_received\":0,\"kernel_reason\":null,"
 	"\"explain\":\"backup[31337] called close() (state "
@@ -124,7 +124,7 @@ static const char want_ipv6[] =
 	"\"shutdown\":\"wr\",\"linger\":{\"on\":false,\"seconds\":0},"
 	"\"close_blocked_us\":0,\"linger_expired\":false,"
 	"\"by_exit\":true,\"unread_bytes\":0,\"unsent_bytes\":0,"
-	"\"time_wait\":false,\"time_wait_skipped\":true,"
+	"\"late_bytes\":0,\"time_wait\":false,\"time_wait_skipped\":true,"
 	"\"lifetime_us\":1,\"bytes_sent\":0,\"bytes_received\":0,"
 	"\"kernel_reason\":null,\"explain\":\"envoy[77] called "
 	"shutdown(SHUT_WR) (state ESTABLISHED) and sent the first FIN "
@@ -137,10 +137,11 @@ static const char want_ipv6[] =
 
 static const char want_no_socket[] =
 	"{\"event\":\"rst\",\"time\":\"2026-11-21T06:31:02.123456Z\","
-	"\"direction\":\"sent\",\"cause\":\"no_socket\","
+	"\"direction\":\"sent\",\"cause\":\"no_socket\",\"pid\":0,"
+	"\"comm\":\"\","
 	"\"family\":\"ipv4\",\"laddr\":\"10.0.0.1\",\"lport\":9,"
 	"\"raddr\":\"10.0.0.2\",\"rport\":40000,\"netns\":4026531840,"
-	"\"kernel_reason\":\"2\"}\n";
+	"\"late_bytes\":0,\"kernel_reason\":\"2\"}\n";
 
 static void test_names(void)
 {
@@ -157,7 +158,10 @@ static void test_names(void)
 		"memory",
 		"keepalive_timeout",
 		"rst_other",
+		"data_after_close",
+		"no_socket",
 		"peer_reset",
+		"write_after_peer_close",
 		"retransmit_timeout",
 		"connection_refused",
 		"connect_abandoned",
@@ -504,6 +508,33 @@ static void test_explain_causes(void)
 		fr_explain(&r, buf, sizeof(buf));
 		CHECK_CONTAINS(buf, "from 10.0.0.2:40000 to local port 9");
 		CHECK_CONTAINS(buf, "no socket");
+	}
+	/* a TIME_WAIT socket's RST names the closer and the late bytes */
+	{
+		struct fr_record r = rec_tw_rst();
+		char json[4096];
+
+		fr_explain(&r, buf, sizeof(buf));
+		CHECK_CONTAINS(buf, "nginx[1234] closed the connection (state "
+				    "TIME_WAIT), then 42 bytes arrived from "
+				    "10.0.0.2:41000");
+		CHECK(fr_format_json(&r, NULL, 0, NULL, json, sizeof(json)));
+		CHECK_CONTAINS(json, "\"event\":\"rst\"");
+		CHECK_CONTAINS(json, "\"cause\":\"data_after_close\","
+				     "\"pid\":1234,\"comm\":\"nginx\"");
+	}
+	/* write_after_peer_close names the bytes written after the FIN */
+	{
+		struct fr_record r = rec_unread();
+
+		r.cause = FR_CAUSE_WRITE_AFTER_PEER_CLOSE;
+		r.outcome = FR_OUT_RST_RECEIVED;
+		r.state = FR_TCP_CLOSE_WAIT;
+		r.late_bytes = 77;
+		fr_explain(&r, buf, sizeof(buf));
+		CHECK_CONTAINS(buf, "nginx[1234] wrote 77 more bytes (state "
+				    "CLOSE_WAIT)");
+		CHECK_CONTAINS(buf, "idle timeout below the server's");
 	}
 }
 

@@ -71,6 +71,8 @@ static void test_counts(void)
 	}
 	r = rec(FR_ROLE_UNKNOWN, 0, 0, 0, 0, "");
 	r.type = FR_REC_RST;
+	r.outcome = FR_OUT_RST_SENT;
+	r.cause = FR_CAUSE_NO_SOCKET;
 	r.sport = 9;
 	fr_summary_add(s, &r);
 	/* out of range: not counted */
