@@ -55,8 +55,8 @@
 #define SKB_DST_NOREF 1UL    /* include/linux/skbuff.h */
 #define RTF_LOCAL 0x80000000 /* include/uapi/linux/ipv6_route.h */
 #define TCP_RST_BIT 0x04     /* tcp_flag_byte(): byte 13 of the header */
-#define TCPHDR_FIN 0x01      /* tcp_skb_cb.tcp_flags (include/net/tcp.h) */
+#define TCPHDR_FIN 0x01	     /* tcp_skb_cb.tcp_flags (include/net/tcp.h) */
 #define TCPHDR_SYN 0x02
-#define RCV_SHUTDOWN 1       /* sk_shutdown bits (include/net/sock.h) */
+#define RCV_SHUTDOWN 1 /* sk_shutdown bits (include/net/sock.h) */
 
 #endif
