@@ -46,14 +46,42 @@ static __always_inline bool tw_table_full(struct sock *sk)
 
 /*
  * The system call @task is in, from the registers the entry code saved
- * (bpf_task_pt_regs(), 5.15). x86_64 keeps its number in orig_ax, and
- * kernel_defs.bpf.h has x86_64's numbers: other architectures need theirs.
+ * (bpf_task_pt_regs(), 5.15), or -1 outside any; kernel_defs.bpf.h has
+ * the numbers of the same architecture.
  */
 static __always_inline long task_syscall_nr(struct task_struct *task)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 
+#if defined(__TARGET_ARCH_x86)
+	/* arch/x86/entry/common.c: do_syscall_64() keeps nr in orig_ax */
 	return regs->orig_ax;
+#elif defined(__TARGET_ARCH_arm64)
+	/* arch/arm64/kernel/syscall.c: el0_svc_common() sets syscallno
+	 * (an s32; NO_SYSCALL, -1, outside a syscall) */
+	return regs->syscallno;
+#else
+#error "compat.bpf.h: task_syscall_nr() needs this architecture's pt_regs"
+#endif
+}
+
+/* struct file before file_ref_t (6.13, "fs: add file_ref"): a plain
+ * atomic_long_t count */
+struct file___fcount {
+	atomic_long_t f_count;
+} __attribute__((preserve_access_index));
+
+/*
+ * Is @f in its final release (__fput, where a socket's last close runs)?
+ * Its count is then down to 0 (f_count), or FILE_REF_DEAD, a negative
+ * value (f_ref); a live file holds at least one reference.
+ */
+static __always_inline bool file_released(struct file *f)
+{
+	if (bpf_core_field_exists(struct file___fcount, f_count))
+		return BPF_CORE_READ((struct file___fcount *)f,
+				     f_count.counter) == 0;
+	return (long)BPF_CORE_READ(f, f_ref.refcnt.counter) < 0;
 }
 
 #endif

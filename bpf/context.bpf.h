@@ -73,6 +73,35 @@ __u64 nr_lingering;
  * 0, a record's end needs no lookup there. */
 __u64 nr_shuts;
 
+static __always_inline void shutdown_called(__u64 sk, int how, int state)
+{
+	struct fr_shut *v, init = {};
+	__u8 bits;
+
+	/* SHUT_RD 0, SHUT_WR 1, SHUT_RDWR 2 */
+	if (how < 0 || how > 2)
+		return;
+	bits = how == 0 ? FR_SHUT_RD :
+	       how == 1 ? FR_SHUT_WR :
+			  FR_SHUT_RD | FR_SHUT_WR;
+	v = bpf_map_lookup_elem(&shuts, &sk);
+	if (v) {
+		v->how |= bits;
+		return;
+	}
+	init.how = bits;
+	init.state = state;
+	/* counted before it is visible, so emit() never skips an entry */
+	__sync_fetch_and_add(&nr_shuts, 1);
+	if (!bpf_map_update_elem(&shuts, &sk, &init, BPF_NOEXIST))
+		return;
+	__sync_fetch_and_add(&nr_shuts, -1);
+	/* another CPU's shutdown() of the same socket got in first */
+	v = bpf_map_lookup_elem(&shuts, &sk);
+	if (v)
+		v->how |= bits;
+}
+
 /*
  * Is the current task running a local call on @sk (close, shutdown,
  * connect(AF_UNSPEC), or process exit)?  On loopback the peer's transitions
@@ -110,27 +139,47 @@ static __always_inline int local_call(struct sock *sk, bool *exiting,
 	long nr = task_syscall_nr(task);
 	int kind;
 
-	switch (nr) {
-	case NR_connect:
-		kind = CALL_DISCONNECT;
-		break;
-	case NR_shutdown:
-		kind = CALL_SHUTDOWN;
-		break;
-	case NR_close:
-	case NR_close_range:
-	case NR_dup2:
-	case NR_dup3:
-	case NR_execve:
-	case NR_execveat:
-	case NR_exit:
-	case NR_exit_group:
+	/* io_uring runs close, shutdown and accept in io_uring_enter(), at
+	 * its return (fput's task_work), or in an io-wq worker
+	 * (PF_IO_WORKER, whose saved registers hold no syscall). A close
+	 * runs in the file's final release (__fput); a shutdown holds the
+	 * file, and tells what it shut in sk_shutdown (inet_shutdown:
+	 * how + 1, SHUT_RD -> RCV_SHUTDOWN 1). */
+	if (nr == NR_io_uring_enter || task->flags & PF_IO_WORKER) {
+		struct socket *so = sk->sk_socket;
+		int shut = sk->sk_shutdown & 3;
+
+		if (so && so->file && !file_released(so->file)) {
+			if (!owned || !shut)
+				return CALL_NONE;
+			shutdown_called((__u64)sk, shut - 1,
+					sk->__sk_common.skc_state);
+			return CALL_SHUTDOWN;
+		}
 		kind = CALL_CLOSE;
-		break;
-	default:
-		kind = *exiting ? CALL_CLOSE : CALL_NONE;
-		break;
-	}
+	} else
+		switch (nr) {
+		case NR_connect:
+			kind = CALL_DISCONNECT;
+			break;
+		case NR_shutdown:
+			kind = CALL_SHUTDOWN;
+			break;
+		case NR_close:
+		case NR_close_range:
+		case NR_dup2:
+		case NR_dup3:
+		case NR_execve:
+		case NR_execveat:
+		case NR_exit:
+		case NR_exit_group:
+			kind = CALL_CLOSE;
+			break;
+		default:
+			kind = *exiting ? CALL_CLOSE : CALL_NONE;
+			break;
+		}
+
 	if (kind == CALL_NONE)
 		return CALL_NONE;
 	if (owned)
@@ -173,35 +222,6 @@ static __always_inline void close_returned(void)
 	bpf_map_update_elem(&close_ends, &sk, &now, BPF_ANY);
 	if (!bpf_map_delete_elem(&lingering, &tid))
 		__sync_fetch_and_add(&nr_lingering, -1);
-}
-
-static __always_inline void shutdown_called(__u64 sk, int how, int state)
-{
-	struct fr_shut *v, init = {};
-	__u8 bits;
-
-	/* SHUT_RD 0, SHUT_WR 1, SHUT_RDWR 2 */
-	if (how < 0 || how > 2)
-		return;
-	bits = how == 0 ? FR_SHUT_RD :
-	       how == 1 ? FR_SHUT_WR :
-			  FR_SHUT_RD | FR_SHUT_WR;
-	v = bpf_map_lookup_elem(&shuts, &sk);
-	if (v) {
-		v->how |= bits;
-		return;
-	}
-	init.how = bits;
-	init.state = state;
-	/* counted before it is visible, so emit() never skips an entry */
-	__sync_fetch_and_add(&nr_shuts, 1);
-	if (!bpf_map_update_elem(&shuts, &sk, &init, BPF_NOEXIST))
-		return;
-	__sync_fetch_and_add(&nr_shuts, -1);
-	/* another CPU's shutdown() of the same socket got in first */
-	v = bpf_map_lookup_elem(&shuts, &sk);
-	if (v)
-		v->how |= bits;
 }
 
 static __always_inline void call_enter(__u64 sk, __u32 kind)
@@ -267,7 +287,7 @@ static __always_inline void accepted(__u64 sk)
 		    (__u64)BPF_CORE_READ(skp, __sk_common.skc_cookie.counter))
 		return;
 	s->owner_pid = bpf_get_current_pid_tgid() >> 32;
-	bpf_get_current_comm(s->owner_comm, sizeof(s->owner_comm));
+	current_comm(s->owner_comm);
 }
 
 /* fd -> struct sock, for shutdown(fd, how). */
@@ -321,6 +341,21 @@ static __always_inline void accept_returned(long ret)
 {
 	if (ret >= 0)
 		accepted(fd_to_sock(bpf_get_current_task_btf(), (int)ret));
+}
+
+/* io_uring: an IORING_OP_ACCEPT completion hands the ring's task the new
+ * descriptor (res), as accept(2) returns it. A fixed-file accept returns
+ * an index instead: the lookup then finds another socket of the same
+ * process, or none, whose owner is this process all the same. */
+static __always_inline void uring_completed(void *req, int res)
+{
+	struct io_kiocb *k = req;
+
+	if (!k || res < 0 ||
+	    BPF_CORE_READ(k, opcode) !=
+		    bpf_core_enum_value(enum io_uring_op, IORING_OP_ACCEPT))
+		return;
+	accept_returned(res);
 }
 
 #endif

@@ -311,6 +311,23 @@ int tps_accept4(struct fr_sys_exit *ctx)
 	return 0;
 }
 
+/* io_uring_complete: (ctx, req, user_data, res, cflags, extra1, extra2)
+ * from 5.19; (ctx, req, struct io_uring_cqe *) on 6.18. The loader picks
+ * by the tracepoint's prototype in BTF (fr_uring_complete_args). */
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(tpu_complete, void *ring, void *req, __u64 user_data, int res)
+{
+	uring_completed(req, res);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(tpu_complete_cqe, void *ring, void *req, struct io_uring_cqe *cqe)
+{
+	uring_completed(req, cqe ? BPF_CORE_READ(cqe, res) : -1);
+	return 0;
+}
+
 /* close(2) runs __fput_sync() since commit 021a160abf62 (Aug 2023; the
  * loader probes it in BTF, fr_close_is_sync): tcp_close has returned here. */
 SEC("tracepoint/syscalls/sys_exit_close")

@@ -184,10 +184,23 @@ static __always_inline struct fr_sock *sock_state(struct sock *sk, bool create)
 	return s;
 }
 
+/* The current task's command; an io_uring worker thread ("iou-wrk-N")
+ * works for its process: that one's. */
+static __always_inline void current_comm(char *comm)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	if (t->flags & PF_IO_WORKER)
+		bpf_probe_read_kernel_str(comm, FR_COMM_LEN,
+					  t->group_leader->comm);
+	else
+		bpf_get_current_comm(comm, FR_COMM_LEN);
+}
+
 static __always_inline void set_task(struct fr_record *r)
 {
 	r->pid = bpf_get_current_pid_tgid() >> 32;
-	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	current_comm(r->comm);
 }
 
 /*

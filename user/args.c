@@ -160,7 +160,7 @@ void fr_usage(FILE *out)
 		"parts as refused\n"
 		"                          by the kernel: reconciliation, "
 		"stack,\n"
-		"                          nosock-compat\n"
+		"                          nosock-compat, io-uring\n"
 		"      --test-stale-entries  leave each socket's map entry "
 		"behind when it\n"
 		"                          is destroyed, as if the kernel "
@@ -467,7 +467,8 @@ static int parse_test_refuse(const char *arg, struct env *env, char *err,
 		if (part <= FR_PART_CORE)
 			return bad(err, errlen,
 				   "invalid --test-refuse '%s': parts are "
-				   "reconciliation, stack and nosock-compat",
+				   "reconciliation, stack, nosock-compat "
+				   "and io-uring",
 				   arg);
 		env->test_refuse |= 1u << part;
 		if (!p[n])

@@ -12,6 +12,7 @@
 #include "finrst.h"
 #include "finrst.skel.h"
 #include "loader.h"
+#include "sysinfo.h"
 
 /* When a program is wanted, besides its backend. */
 enum {
@@ -21,6 +22,9 @@ enum {
 	W_ASYNC_CLOSE = 1 << 3,
 	W_OWNERS = 1 << 4, /* a server's owner: records, or --pid */
 	W_STACK = 1 << 5,  /* --stack */
+	/* io_uring:io_uring_complete's arguments (fr_uring_complete_args) */
+	W_URING_RES = 1 << 6,
+	W_URING_CQE = 1 << 7,
 };
 
 #define B_FENTRY (1u << FR_HOOKS_FENTRY)
@@ -97,6 +101,8 @@ static const struct prog_role roles[] = {
 	ROLE(tps_close, B_TP, W_SYNC_CLOSE, FR_PART_CORE),
 	ROLE(tpold_sys_enter, B_TP, W_ASYNC_CLOSE, FR_PART_CORE),
 	ROLE(tp_kfree_skb, B_TP, W_NO_REASON, FR_PART_NOSOCK_COMPAT),
+	ROLE(tpu_complete, B_TP, W_OWNERS | W_URING_RES, FR_PART_IO_URING),
+	ROLE(tpu_complete_cqe, B_TP, W_OWNERS | W_URING_CQE, FR_PART_IO_URING),
 
 	ROLE(sock_liveness, B_ALL, 0, FR_PART_LIVENESS, .on_demand = true),
 };
@@ -124,6 +130,10 @@ static unsigned int wanted_conditions(const struct fr_loader *l,
 	unsigned int w = l->send_reset_reason ? W_REASON : W_NO_REASON;
 
 	w |= l->close_sync ? W_SYNC_CLOSE : W_ASYNC_CLOSE;
+	if (l->uring_args == FR_URING_RES)
+		w |= W_URING_RES;
+	else if (l->uring_args == FR_URING_CQE)
+		w |= W_URING_CQE;
 	/* accept() only tells a server socket's owner (pid, comm):
 	 * --metrics alone counts without them, unless --pid filters */
 	if (fr_records_wanted(env) || env->pid)
@@ -138,7 +148,8 @@ static bool role_needed(const struct prog_role *r, enum fr_hooks h,
 			unsigned int w)
 {
 	static const unsigned int pairs[] = { W_REASON | W_NO_REASON,
-					      W_SYNC_CLOSE | W_ASYNC_CLOSE };
+					      W_SYNC_CLOSE | W_ASYNC_CLOSE,
+					      W_URING_RES | W_URING_CQE };
 
 	if (!(r->backends & (1u << h)))
 		return false;

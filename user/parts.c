@@ -21,6 +21,12 @@ static const struct {
 		"RSTs this host sends for segments that have no socket "
 		"(closed ports) are not reported",
 	},
+	[FR_PART_IO_URING] = {
+		"io-uring",
+		"sockets accepted through io_uring (IORING_OP_ACCEPT) get no "
+		"owner: a record that the peer or a timer starts names no "
+		"process",
+	},
 };
 
 const char *fr_part_name(enum fr_part p)

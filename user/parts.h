@@ -16,6 +16,7 @@ enum fr_part {
 	FR_PART_LIVENESS,      /* exit reconciliation and sweep */
 	FR_PART_STACK,	       /* --stack */
 	FR_PART_NOSOCK_COMPAT, /* < 6.10: RSTs sent for no socket */
+	FR_PART_IO_URING,      /* tracepoint: owners of io_uring accepts */
 	FR_PART__MAX,
 };
 

@@ -38,6 +38,7 @@ int fr_startup_probe(const struct env *env, struct fr_loader *l,
 				"(< 6.10): kernel_reason will be null\n");
 	l->send_reset_reason = fr_send_reset_has_reason(vmlinux);
 	l->close_sync = fr_close_is_sync(vmlinux);
+	l->uring_args = fr_uring_complete_args(vmlinux);
 	/* libbpf parses the kernel's BTF again to load: free this copy
 	 * first, so the two are never resident together. */
 	btf__free(vmlinux);

@@ -161,24 +161,15 @@ void fr_reasons_free(struct fr_reasons *r)
 	r->n = 0;
 }
 
+static const struct btf_type *tp_proto(const struct btf *btf,
+				       const char *typedef_name);
+
 bool fr_send_reset_has_reason(const struct btf *btf)
 {
-	const struct btf_type *t;
-	int id;
-
-	if (!btf)
-		return false;
 	/* typedef void (*btf_trace_tcp_send_reset)(void *, sk, skb[, reason]) */
-	id = btf__find_by_name_kind(btf, "btf_trace_tcp_send_reset",
-				    BTF_KIND_TYPEDEF);
-	if (id < 0)
-		return false;
-	t = btf__type_by_id(btf, id);
-	t = btf__type_by_id(btf, t->type); /* pointer */
-	if (!t || !btf_is_ptr(t))
-		return false;
-	t = btf__type_by_id(btf, t->type); /* func proto */
-	return t && btf_is_func_proto(t) && btf_vlen(t) >= 4;
+	const struct btf_type *t = tp_proto(btf, "btf_trace_tcp_send_reset");
+
+	return t && btf_vlen(t) >= 4;
 }
 
 bool fr_tracefs_problem(char *buf, size_t len)
@@ -222,6 +213,48 @@ bool fr_tracefs_problem(char *buf, size_t len)
 			 "0)",
 			 path, strerror(errno));
 	return true;
+}
+
+/* The prototype of a tracepoint (typedef btf_trace_NAME, a pointer to a
+ * function whose first argument is the tracepoint's data), or NULL. */
+static const struct btf_type *tp_proto(const struct btf *btf,
+				       const char *typedef_name)
+{
+	const struct btf_type *t;
+	int id;
+
+	if (!btf)
+		return NULL;
+	id = btf__find_by_name_kind(btf, typedef_name, BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return NULL;
+	t = btf__type_by_id(btf, id);
+	t = btf__type_by_id(btf, t->type); /* pointer */
+	if (!t || !btf_is_ptr(t))
+		return NULL;
+	t = btf__type_by_id(btf, t->type);
+	return t && btf_is_func_proto(t) ? t : NULL;
+}
+
+enum fr_uring_args fr_uring_complete_args(const struct btf *btf)
+{
+	const struct btf_type *t = tp_proto(btf, "btf_trace_io_uring_complete");
+	const struct btf_param *p;
+	const struct btf_type *a;
+
+	if (!t)
+		return FR_URING_NONE;
+	p = btf_params(t);
+	/* 5.19, with CQE32: data, ctx, req, user_data, res, cflags,
+	 * extra1, extra2 */
+	if (btf_vlen(t) == 8)
+		return FR_URING_RES;
+	/* data, ctx, req, cqe: on 6.18 here, 6.17 by a peer's notes (not
+	 * verified); 5.10 had data, ctx, user_data, res */
+	if (btf_vlen(t) != 4)
+		return FR_URING_NONE;
+	a = btf__type_by_id(btf, p[3].type);
+	return a && btf_is_ptr(a) ? FR_URING_CQE : FR_URING_NONE;
 }
 
 bool fr_close_is_sync(const struct btf *btf)

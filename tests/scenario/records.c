@@ -503,6 +503,10 @@ void check_want(struct run *r, const char *what, struct json_object *rec,
 	want_range(r, what, rec, "bytes_received", w->bytes_received);
 	want_task(r, what, rec, w->by);
 	want_task(r, what, rec, w->owner);
+	if (w->no_task) {
+		want_range(r, what, rec, "pid", EQ(0));
+		want_str(r, what, rec, "comm", "");
+	}
 
 	blocked = rec_int(rec, "close_blocked_us", &ok);
 	if (w->blocked_measured_us && ok) {

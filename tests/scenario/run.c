@@ -70,6 +70,7 @@ struct run {
 	char cg_top[512], cg_in[600]; /* --cgroup */
 	unsigned long long cg_id;     /* cgroup_id of cg_in */
 	bool nosock_refused; /* --refuse nosock-compat, and finrst did */
+	bool uring_refused;  /* --refuse io-uring, and finrst did */
 };
 
 static struct run *cur;
@@ -427,6 +428,7 @@ static void check_refused(struct run *r, const char *err)
 			     "--test-refuse %s: the refused line does not say what is lost",
 			     modes.refuse);
 		r->nosock_refused = !strcmp(modes.refuse, "nosock-compat");
+		r->uring_refused = !strcmp(modes.refuse, "io-uring");
 	} else if (!strstr(err, unused) ||
 		   !strcmp(modes.refuse, "reconciliation")) {
 		fail(r, "finrst",
@@ -835,6 +837,21 @@ static void check_kernel(struct run *r, int tw)
 		     r->exp.time_wait, tw);
 }
 
+/*
+ * An expected {"event":"rst"} record that this run cannot give: every one
+ * with nosock-compat refused; and a TIME_WAIT socket's RST in the
+ * tracepoint backend before 6.10, where tcp:tcp_send_reset shows full
+ * sockets only and kfree_skb no reason that tells it (README, known
+ * limits).
+ */
+static bool rst_unreported(const struct run *r, const struct exp_rst *x)
+{
+	return r->nosock_refused ||
+	       (!strcmp(x->cause, "data_after_close") &&
+		!strcmp(finrst_backend(r->f) ?: "", "tracepoint") &&
+		!kernel_has_rst_reason());
+}
+
 static void check_records(struct run *r)
 {
 	size_t n = finrst_nrecords(r->f);
@@ -894,6 +911,10 @@ static void check_records(struct run *r)
 					note("%s",
 					     rec_text(finrst_record(r->f, k)));
 		}
+		if (x->w.owner_by_uring && r->uring_refused) {
+			x->w.owner = NULL;
+			x->w.no_task = true;
+		}
 		check_want(r, x->what, finrst_record(r->f, x->rec), &x->e,
 			   &x->w);
 		check_modes(r, x->what, finrst_record(r->f, x->rec));
@@ -904,10 +925,13 @@ static void check_records(struct run *r)
 	for (size_t i = 0; i < r->nrsts; i++) {
 		struct exp_rst *x = &r->rsts[i];
 
-		if (r->nosock_refused) {
+		if (rst_unreported(r, x)) {
 			if (x->hits)
 				fail(r, x->what,
-				     "nosock-compat refused: expected no {\"event\":\"rst\"} record, actual %d",
+				     "%s: expected no {\"event\":\"rst\"} record, actual %d",
+				     r->nosock_refused ?
+					     "nosock-compat refused" :
+					     "a TIME_WAIT socket's RST before Linux 6.10, tracepoint backend",
 				     x->hits);
 			continue;
 		}
@@ -923,7 +947,10 @@ static void check_records(struct run *r)
 			check_rst_want(r, x->what, rec, x->cause, x->by,
 				       x->late);
 			want_reason(r, x->what, rec, x->reason);
-			if (signature_out && !modes.refuse)
+			/* a TIME_WAIT socket's RST is left out: the
+			 * tracepoint backend before 6.10 cannot see it */
+			if (signature_out && !modes.refuse &&
+			    strcmp(x->cause, "data_after_close"))
 				write_signature(signature_out, r->name,
 						x->cause, rec, NULL);
 		}
@@ -993,9 +1020,9 @@ static void check_totals(struct run *r, int *ss_ports, int ss_n)
 	note("finrst: %lld teardown records (%zu socket ends made), %lld RSTs sent, "
 	     "%lld unread_data, %d time_wait",
 	     teardowns, r->nends, rst_sent, unread, ntw);
-	/* nosock-compat refused: the RSTs for no socket go unreported */
-	if (r->nosock_refused)
-		rst_sent += (long long)r->nrsts;
+	/* the RSTs finrst cannot report here (rst_unreported) */
+	for (size_t i = 0; i < r->nrsts; i++)
+		rst_sent += rst_unreported(r, &r->rsts[i]);
 	if (rst_sent != r->after.out_rsts - r->before.out_rsts)
 		fail(r, "totals",
 		     "RSTs sent: finrst counted %lld (rst_sent teardowns + sent rst records), kernel TcpOutRsts delta %lld",

@@ -8,6 +8,7 @@
 #define FINRST_SCENARIO_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -42,21 +43,24 @@ enum w_op {
 	OP_LISTEN,
 	OP_CONNECT, /* a0 = port on loopback */
 	OP_ACCEPT,
-	OP_SETINT,     /* setsockopt(a0 level, a1 name, int a2) */
-	OP_LINGER,     /* SO_LINGER {a0, a1} */
-	OP_CLOSE,      /* rep.us = time close() took */
-	OP_SHUTDOWN,   /* a0 = how */
-	OP_DISCONNECT, /* connect(AF_UNSPEC) */
-	OP_WRITE,      /* a0 bytes, blocking */
-	OP_FILL,       /* non-blocking writes until EAGAIN */
-	OP_READ,       /* a0 bytes (<0: to EOF), a1 = timeout ms */
-	OP_INQ,	       /* SIOCINQ */
-	OP_OUTQ,       /* SIOCOUTQ */
-	OP_WAIT_INQ,   /* until SIOCINQ >= a0, a1 = timeout ms */
-	OP_POLL,       /* a0 = events, a1 = timeout ms; rep.val = revents */
-	OP_FORK,       /* new worker sharing all sockets, comm in name */
-	OP_EXIT,       /* _exit(0) with every socket still open; no reply */
-	OP_SNDTIMEO,   /* SO_SNDTIMEO a0 ms: bounds a blocking connect() */
+	OP_SETINT,	   /* setsockopt(a0 level, a1 name, int a2) */
+	OP_LINGER,	   /* SO_LINGER {a0, a1} */
+	OP_CLOSE,	   /* rep.us = time close() took */
+	OP_SHUTDOWN,	   /* a0 = how */
+	OP_DISCONNECT,	   /* connect(AF_UNSPEC) */
+	OP_WRITE,	   /* a0 bytes, blocking */
+	OP_FILL,	   /* non-blocking writes until EAGAIN */
+	OP_READ,	   /* a0 bytes (<0: to EOF), a1 = timeout ms */
+	OP_INQ,		   /* SIOCINQ */
+	OP_OUTQ,	   /* SIOCOUTQ */
+	OP_WAIT_INQ,	   /* until SIOCINQ >= a0, a1 = timeout ms */
+	OP_POLL,	   /* a0 = events, a1 = timeout ms; rep.val = revents */
+	OP_FORK,	   /* new worker sharing all sockets, comm in name */
+	OP_EXIT,	   /* _exit(0) with every socket still open; no reply */
+	OP_SNDTIMEO,	   /* SO_SNDTIMEO a0 ms: bounds a blocking connect() */
+	OP_URING_CLOSE,	   /* IORING_OP_CLOSE; a0: IOSQE_ASYNC (io-wq) */
+	OP_URING_SHUTDOWN, /* IORING_OP_SHUTDOWN, a0 = how */
+	OP_URING_ACCEPT,   /* IORING_OP_ACCEPT */
 };
 
 struct w_rep {
@@ -70,6 +74,11 @@ struct w_rep {
 	char laddr[ADDR_STR_LEN], raddr[ADDR_STR_LEN];
 	int lport, rport;
 };
+
+/* uring.c: io_uring requests, one at a time, in the worker process */
+int uring_close(int fd, bool async);
+int uring_shutdown(int fd, int how);
+int uring_accept(int fd);
 
 struct worker *worker_start(const char *comm);
 struct worker *worker_fork(struct worker *w, const char *comm);
@@ -114,6 +123,10 @@ struct want {
 	struct range bytes_sent, bytes_received;
 	const struct worker *by;    /* pid and comm must be this task's */
 	const struct worker *owner; /* the task that connected or accepted */
+	/* the owner came from IORING_OP_ACCEPT: with the io-uring part
+	 * refused, no task (pid 0, comm "") */
+	bool owner_by_uring;
+	bool no_task; /* pid 0 and comm "" */
 	/* close_blocked_us within 20% of what the test measured */
 	long long blocked_measured_us;
 };

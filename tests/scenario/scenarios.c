@@ -76,9 +76,12 @@ static void end_from(struct end *e, const char *label, const struct w_rep *p)
 	e->rport = p->rport;
 }
 
-/* Client in cw connects to a listener in sw; the listener is closed again. */
-static void conn_open(struct conn *c, struct worker *cw, struct worker *sw,
-		      int family, int cli_sndbuf, int srv_rcvbuf)
+/* Client in cw connects to a listener in sw, which accepts it with
+ * accept_op (accept(2) or IORING_OP_ACCEPT); the listener is closed
+ * again. */
+static void conn_open_by(struct conn *c, struct worker *cw, struct worker *sw,
+			 int family, int cli_sndbuf, int srv_rcvbuf,
+			 enum w_op accept_op)
 {
 	struct w_rep pc, ps;
 	int port, ls;
@@ -88,7 +91,7 @@ static void conn_open(struct conn *c, struct worker *cw, struct worker *sw,
 	ls = listener(sw, family, srv_rcvbuf, &port);
 	c->s[CLI] = sock_new(cw, family, cli_sndbuf, 0);
 	pc = call_ok(cw, OP_CONNECT, c->s[CLI], port, 0, 0);
-	ps = call_ok(sw, OP_ACCEPT, ls, 0, 0, 0);
+	ps = call_ok(sw, accept_op, ls, 0, 0, 0);
 	c->s[SRV] = ps.slot;
 	close_ok(sw, ls);
 	end_from(&c->e[CLI], "client", &pc);
@@ -97,6 +100,12 @@ static void conn_open(struct conn *c, struct worker *cw, struct worker *sw,
 		fatal("accepted %s:%d<-%s:%d, but the client is %s:%d->%s:%d",
 		      ps.laddr, ps.lport, ps.raddr, ps.rport, pc.laddr,
 		      pc.lport, pc.raddr, pc.rport);
+}
+
+static void conn_open(struct conn *c, struct worker *cw, struct worker *sw,
+		      int family, int cli_sndbuf, int srv_rcvbuf)
+{
+	conn_open_by(c, cw, sw, family, cli_sndbuf, srv_rcvbuf, OP_ACCEPT);
 }
 
 static const char *err_name(int err)
@@ -243,8 +252,10 @@ static void sc_close(struct run *r, struct pair *p, int family, long param)
 	expect_counts(r, 0, 0, 0, 1);
 }
 
-/* param: SHUT_RD, SHUT_WR or SHUT_RDWR by the client. */
-static void sc_shutdown(struct run *r, struct pair *p, int family, long param)
+/* The client shuts down (SHUT_RD, SHUT_WR or SHUT_RDWR) with op:
+ * shutdown(2) or IORING_OP_SHUTDOWN. */
+static void shutdown_teardown(struct run *r, struct pair *p, int family,
+			      long param, enum w_op op)
 {
 	static const char *const how
 		[] = { [SHUT_RD] = "rd", [SHUT_WR] = "wr", [SHUT_RDWR] = "rdwr" };
@@ -252,7 +263,7 @@ static void sc_shutdown(struct run *r, struct pair *p, int family, long param)
 	struct conn c;
 
 	conn_open(&c, p->cli, p->srv, family, 0, 0);
-	call_ok(c.w[CLI], OP_SHUTDOWN, c.s[CLI], param, 0, 0);
+	call_ok(c.w[CLI], op, c.s[CLI], param, 0, 0);
 	if (param == SHUT_RD) {
 		/* SPEC §1: nothing on the wire; the close() sends the FIN */
 		quiet(r, c.w[SRV], c.s[SRV]);
@@ -276,9 +287,24 @@ static void sc_shutdown(struct run *r, struct pair *p, int family, long param)
 	expect_counts(r, 0, 0, 0, 1);
 }
 
-/* param: bytes the server sends and the client never reads. */
-static void sc_unread_data(struct run *r, struct pair *p, int family,
-			   long param)
+/* param: SHUT_RD, SHUT_WR or SHUT_RDWR by the client. */
+static void sc_shutdown(struct run *r, struct pair *p, int family, long param)
+{
+	shutdown_teardown(r, p, family, param, OP_SHUTDOWN);
+}
+
+/* The same through io_uring: SHUT_WR or SHUT_RDWR (SHUT_RD changes no
+ * state, so nothing shows it without the syscall). */
+static void sc_uring_shutdown(struct run *r, struct pair *p, int family,
+			      long param)
+{
+	shutdown_teardown(r, p, family, param, OP_URING_SHUTDOWN);
+}
+
+/* The server sends bytes the client never reads; the client closes with
+ * op (close(2) or IORING_OP_CLOSE, a0 its argument). */
+static void unread_teardown(struct run *r, struct pair *p, int family,
+			    long param, enum w_op op, long a0)
 {
 	struct want wa, wb;
 	struct conn c;
@@ -286,7 +312,7 @@ static void sc_unread_data(struct run *r, struct pair *p, int family,
 	conn_open(&c, p->cli, p->srv, family, 0, 0);
 	call_ok(c.w[SRV], OP_WRITE, c.s[SRV], param, 0, 0);
 	call_ok(c.w[CLI], OP_WAIT_INQ, c.s[CLI], param, 5000, 0);
-	close_ok(c.w[CLI], c.s[CLI]);
+	call_ok(c.w[CLI], op, c.s[CLI], a0, 0, 0);
 	read_error(r, c.w[SRV], c.s[SRV], ECONNRESET, 5000);
 	close_ok(c.w[SRV], c.s[SRV]);
 
@@ -301,6 +327,51 @@ static void sc_unread_data(struct run *r, struct pair *p, int family,
 	expect_end(r, &c.e[CLI], wa);
 	expect_end(r, &c.e[SRV], wb);
 	expect_counts(r, 1, 1, 0, 0);
+}
+
+/* param: bytes the server sends and the client never reads. */
+static void sc_unread_data(struct run *r, struct pair *p, int family,
+			   long param)
+{
+	unread_teardown(r, p, family, param, OP_CLOSE, 0);
+}
+
+/*
+ * IORING_OP_CLOSE with 100 unread bytes. param 0: run in io_uring_enter()
+ * (tcp_close in fput's task_work at its return); 1: IOSQE_ASYNC, by an
+ * io-wq worker thread, whose record names the process (its comm, not the
+ * thread's "iou-wrk-N").
+ */
+static void sc_uring_close(struct run *r, struct pair *p, int family,
+			   long param)
+{
+	unread_teardown(r, p, family, 100, OP_URING_CLOSE, param);
+}
+
+/* A server that accepts with IORING_OP_ACCEPT owns the connection: the
+ * peer's reset (SO_LINGER {on, 0}) names it. */
+static void sc_uring_accept(struct run *r, struct pair *p, int family,
+			    long param)
+{
+	struct want wa, wb;
+	struct conn c;
+
+	(void)param;
+	conn_open_by(&c, p->cli, p->srv, family, 0, 0, OP_URING_ACCEPT);
+	call_ok(c.w[CLI], OP_LINGER, c.s[CLI], 1, 0, 0);
+	close_ok(c.w[CLI], c.s[CLI]);
+	read_error(r, c.w[SRV], c.s[SRV], ECONNRESET, 5000);
+	close_ok(c.w[SRV], c.s[SRV]);
+
+	wa = want_rst_sent(&c, CLI, "linger_zero");
+	wa.kernel_reason = "TCP_STATE";
+	wa.linger = LINGER(true, 0);
+	wa.unread_bytes = EQ(0);
+	wb = want_reset(&c, SRV);
+	wb.owner_by_uring = true;
+	expect_end(r, &c.e[CLI], wa);
+	expect_end(r, &c.e[SRV], wb);
+	expect_counts(r, 1, 0, 1, 0);
 }
 
 static void sc_linger_zero(struct run *r, struct pair *p, int family,
@@ -841,12 +912,25 @@ const struct scenario scenarios[] = {
 	  .oracle_hi = SHUT_WR },
 	{ .name = "shutdown_rdwr", .body = sc_shutdown, .param = SHUT_RDWR },
 	{ .name = "shutdown_rd", .body = sc_shutdown, .param = SHUT_RD },
+	{ .name = "uring_shutdown",
+	  .body = sc_uring_shutdown,
+	  .param = SHUT_WR,
+	  .in_oracle = true,
+	  .oracle_lo = SHUT_WR,
+	  .oracle_hi = SHUT_RDWR },
 	{ .name = "unread_data",
 	  .body = sc_unread_data,
 	  .param = 1000,
 	  .in_oracle = true,
 	  .oracle_lo = 1,
 	  .oracle_hi = 4000 },
+	{ .name = "uring_close",
+	  .body = sc_uring_close,
+	  .in_oracle = true,
+	  .oracle_lo = 0,
+	  .oracle_hi = 1 },
+	{ .name = "uring_close_async", .body = sc_uring_close, .param = 1 },
+	{ .name = "uring_accept", .body = sc_uring_accept, .in_oracle = true },
 	{ .name = "linger_zero", .body = sc_linger_zero, .in_oracle = true },
 	{ .name = "disconnect", .body = sc_disconnect, .in_oracle = true },
 	{ .name = "listener_closed",

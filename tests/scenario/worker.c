@@ -43,16 +43,29 @@ static int slots[MAX_SLOTS];
 static int slot_family[MAX_SLOTS];
 
 static const char *const op_names[] = {
-	[OP_SOCKET] = "socket",	    [OP_BIND] = "bind",
-	[OP_LISTEN] = "listen",	    [OP_CONNECT] = "connect",
-	[OP_ACCEPT] = "accept",	    [OP_SETINT] = "setsockopt",
-	[OP_LINGER] = "SO_LINGER",  [OP_CLOSE] = "close",
-	[OP_SHUTDOWN] = "shutdown", [OP_DISCONNECT] = "connect(AF_UNSPEC)",
-	[OP_WRITE] = "write",	    [OP_FILL] = "fill",
-	[OP_READ] = "read",	    [OP_INQ] = "SIOCINQ",
-	[OP_OUTQ] = "SIOCOUTQ",	    [OP_WAIT_INQ] = "wait-inq",
-	[OP_POLL] = "poll",	    [OP_FORK] = "fork",
-	[OP_EXIT] = "exit",	    [OP_SNDTIMEO] = "SO_SNDTIMEO",
+	[OP_SOCKET] = "socket",
+	[OP_BIND] = "bind",
+	[OP_LISTEN] = "listen",
+	[OP_CONNECT] = "connect",
+	[OP_ACCEPT] = "accept",
+	[OP_SETINT] = "setsockopt",
+	[OP_LINGER] = "SO_LINGER",
+	[OP_CLOSE] = "close",
+	[OP_SHUTDOWN] = "shutdown",
+	[OP_DISCONNECT] = "connect(AF_UNSPEC)",
+	[OP_WRITE] = "write",
+	[OP_FILL] = "fill",
+	[OP_READ] = "read",
+	[OP_INQ] = "SIOCINQ",
+	[OP_OUTQ] = "SIOCOUTQ",
+	[OP_WAIT_INQ] = "wait-inq",
+	[OP_POLL] = "poll",
+	[OP_FORK] = "fork",
+	[OP_EXIT] = "exit",
+	[OP_SNDTIMEO] = "SO_SNDTIMEO",
+	[OP_URING_CLOSE] = "IORING_OP_CLOSE",
+	[OP_URING_SHUTDOWN] = "IORING_OP_SHUTDOWN",
+	[OP_URING_ACCEPT] = "IORING_OP_ACCEPT",
 };
 
 const char *op_name(enum w_op op)
@@ -289,11 +302,13 @@ static int do_op(const struct w_req *q, struct w_rep *p, int *passfd)
 		return connect(fd, (struct sockaddr *)&ss,
 			       loopback(family, q->a[0], &ss));
 	case OP_ACCEPT:
+	case OP_URING_ACCEPT:
 		if (wait_fd(fd, POLLIN, 10000) == 0) {
 			errno = ETIME;
 			return -1;
 		}
-		v = accept(fd, NULL, NULL);
+		v = q->op == OP_ACCEPT ? accept(fd, NULL, NULL) :
+					 uring_accept(fd);
 		if (v < 0)
 			return -1;
 		p->slot = slot_new(v, family);
@@ -313,14 +328,17 @@ static int do_op(const struct w_req *q, struct w_rep *p, int *passfd)
 		return setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 	}
 	case OP_CLOSE:
+	case OP_URING_CLOSE:
 		fill_names(fd, p);
 		slots[s] = -1;
 		t0 = mono_us();
-		v = close(fd);
+		v = q->op == OP_CLOSE ? close(fd) : uring_close(fd, q->a[0]);
 		p->us = mono_us() - t0;
 		return v;
 	case OP_SHUTDOWN:
 		return shutdown(fd, q->a[0]);
+	case OP_URING_SHUTDOWN:
+		return uring_shutdown(fd, q->a[0]);
 	case OP_DISCONNECT: {
 		struct sockaddr sa = { .sa_family = AF_UNSPEC };
 
