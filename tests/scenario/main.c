@@ -31,7 +31,8 @@ static void usage(FILE *to)
 	fprintf(to,
 		"usage: finrst-scenario [--hooks=MODE] [--finrst PATH] [--sockets-only] [-v]\n"
 		"                       [--signature FILE] [--stack] [--rst-only] [--summary]\n"
-		"                       [--cgroup] [--refuse PART] SCENARIO [ipv4|ipv6]\n"
+		"                       [--cgroup] [--metrics] [--refuse PART]\n"
+		"                       SCENARIO [ipv4|ipv6]\n"
 		"       finrst-scenario --list\n"
 		"MODE defaults to $FINRST_HOOKS, else tracepoint; PATH to $FINRST, else\n"
 		"finrst from PATH. --sockets-only makes the teardowns and checks the\n"
@@ -39,9 +40,9 @@ static void usage(FILE *to)
 		"scenario mixes both families unless one is named; its seed comes\n"
 		"from $FINRST_SEED. --signature appends to FILE one line per checked\n"
 		"record with the fields every backend and kernel must agree on.\n"
-		"--stack, --rst-only, --summary and --cgroup run finrst with that option\n"
-		"and check what it promises (scenario.h, struct modes); --refuse PART\n"
-		"runs it with --test-refuse PART.\n");
+		"--stack, --rst-only, --summary, --cgroup and --metrics run finrst with that\n"
+		"option and check what it promises (scenario.h, struct modes);\n"
+		"--refuse PART runs it with --test-refuse PART.\n");
 }
 
 static void skip(const char *why)
@@ -116,6 +117,7 @@ int main(int argc, char **argv)
 		{ "summary", no_argument, NULL, 3 },
 		{ "cgroup", no_argument, NULL, 4 },
 		{ "refuse", required_argument, NULL, 5 },
+		{ "metrics", no_argument, NULL, 6 },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -152,6 +154,9 @@ int main(int argc, char **argv)
 			break;
 		case 5:
 			modes.refuse = optarg;
+			break;
+		case 6:
+			modes.metrics = true;
 			break;
 		case 'f':
 			finrst = optarg;
@@ -209,10 +214,10 @@ int main(int argc, char **argv)
 	} else if (!is_oracle) {
 		nfam = 1;
 	}
-	snprintf(name, sizeof(name), "%s%s%s%s%s%s%s%s%s%s",
+	snprintf(name, sizeof(name), "%s%s%s%s%s%s%s%s%s%s%s",
 		 modes.stack ? "stack:" : "", modes.rst_only ? "rst-only:" : "",
 		 modes.summary ? "summary:" : "", modes.cgroup ? "cgroup:" : "",
-		 modes.refuse ? "refuse=" : "",
+		 modes.metrics ? "metrics:" : "", modes.refuse ? "refuse=" : "",
 		 modes.refuse ? modes.refuse : "", modes.refuse ? ":" : "",
 		 argv[optind], optind + 1 < argc ? "/" : "",
 		 optind + 1 < argc ? argv[optind + 1] : "");

@@ -15,7 +15,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "scenario.h"
+
+/* --metrics: where finrst serves them, inside the run's namespace */
+#define METRICS_ADDR "127.0.0.1:9464"
+#define METRICS_PORT 9464
 
 #define RECORD_TIMEOUT_MS 10000
 /* after the last expected record: time for duplicates to show up */
@@ -71,6 +79,7 @@ struct run {
 	unsigned long long cg_id;     /* cgroup_id of cg_in */
 	bool nosock_refused; /* --refuse nosock-compat, and finrst did */
 	bool uring_refused;  /* --refuse io-uring, and finrst did */
+	const char *metrics; /* --metrics: the last scrape's body */
 };
 
 static struct run *cur;
@@ -304,7 +313,7 @@ struct run *run_begin(const char *name, unsigned long long netns,
 		return NULL;
 	}
 	if (finrst) {
-		const char *extra[8];
+		const char *extra[12];
 		int n = 0;
 
 		if (modes.stack)
@@ -320,6 +329,10 @@ struct run *run_begin(const char *name, unsigned long long netns,
 		if (modes.refuse) {
 			extra[n++] = "--test-refuse";
 			extra[n++] = modes.refuse;
+		}
+		if (modes.metrics) {
+			extra[n++] = "--metrics";
+			extra[n++] = METRICS_ADDR;
 		}
 		extra[n] = NULL;
 		r->f = finrst_start(finrst, hooks, netns, extra, &skip);
@@ -803,6 +816,186 @@ static void check_summary(struct run *r)
 	check_top(r, sum, "by_comm", "comm");
 }
 
+/* The two ends of a connected socket, as the test's struct end. */
+static void socket_ends(int fd, struct end *mine, struct end *peer)
+{
+	struct sockaddr_in a, b;
+	socklen_t la = sizeof(a), lb = sizeof(b);
+
+	getsockname(fd, (struct sockaddr *)&a, &la);
+	getpeername(fd, (struct sockaddr *)&b, &lb);
+	memset(mine, 0, sizeof(*mine));
+	mine->family = AF_INET;
+	inet_ntop(AF_INET, &a.sin_addr, mine->laddr, sizeof(mine->laddr));
+	inet_ntop(AF_INET, &b.sin_addr, mine->raddr, sizeof(mine->raddr));
+	mine->lport = ntohs(a.sin_port);
+	mine->rport = ntohs(b.sin_port);
+	*peer = *mine;
+	snprintf(peer->laddr, sizeof(peer->laddr), "%s", mine->raddr);
+	snprintf(peer->raddr, sizeof(peer->raddr), "%s", mine->laddr);
+	peer->lport = mine->rport;
+	peer->rport = mine->lport;
+	snprintf(mine->label, sizeof(mine->label), "scrape-client");
+	snprintf(peer->label, sizeof(peer->label), "metrics-server");
+}
+
+/* --metrics: GET /metrics from finrst, the body into buf; false on error.
+ * The scrape's own connection is a teardown in the run's namespace: its
+ * two ends are expected (after the scrape: it counts in no metric). */
+static bool scrape(struct run *r, char *buf, size_t cap)
+{
+	struct end cli, srv;
+	static const char req[] = "GET /metrics HTTP/1.0\r\n\r\n";
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(METRICS_PORT) };
+	size_t used = 0;
+	ssize_t n;
+	char *body;
+	int fd;
+
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    write(fd, req, sizeof(req) - 1) != (ssize_t)(sizeof(req) - 1)) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	while (used + 1 < cap && (n = read(fd, buf + used, cap - 1 - used)) > 0)
+		used += (size_t)n;
+	socket_ends(fd, &cli, &srv);
+	close(fd);
+	expect_end(r, &cli, (struct want){ .role = "client" });
+	expect_end(r, &srv, (struct want){ .role = "server" });
+	/* the server closes first (HTTP/1.0): its end goes to TIME_WAIT */
+	expect_counts(r, 0, 0, 0, 1);
+	buf[used] = '\0';
+	body = strstr(buf, "\r\n\r\n");
+	if (!body || strncmp(buf, "HTTP/1.", 7) || !strstr(buf, " 200 "))
+		return false;
+	memmove(buf, body + 4, strlen(body + 4) + 1);
+	return true;
+}
+
+/* The sum of a metric's samples whose labels include label="value"
+ * (every sample if label is NULL). */
+static long long metric_sum(const char *text, const char *metric,
+			    const char *label, const char *value)
+{
+	size_t ml = strlen(metric);
+	long long sum = 0;
+	char want[128];
+
+	if (label)
+		snprintf(want, sizeof(want), "%s=\"%s\"", label, value);
+	for (const char *l = text; l && *l;
+	     l = strchr(l, '\n'), l = l ? l + 1 : l) {
+		const char *end = strchr(l, '\n'), *v;
+
+		if (strncmp(l, metric, ml) || (l[ml] != '{' && l[ml] != ' '))
+			continue;
+		v = l[ml] == '{' ? strchr(l, '}') : l + ml;
+		if (!v || (end && v > end))
+			continue;
+		if (label) {
+			const char *at = strstr(l, want);
+
+			if (!at || at > v)
+				continue;
+		}
+		sum += strtoll(v + 1, NULL, 10);
+	}
+	return sum;
+}
+
+/* A record the scrape counts: not of the scrape's own connection, which
+ * ends after it. */
+static bool scraped(struct json_object *rec)
+{
+	bool ok;
+
+	return rec_int(rec, "lport", &ok) != METRICS_PORT &&
+	       rec_int(rec, "rport", &ok) != METRICS_PORT;
+}
+
+/* How many teardown records the scrape counts, of this cause. */
+static long long teardowns_of(struct run *r, const char *cause)
+{
+	size_t n = finrst_nrecords(r->f);
+	long long c = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		struct json_object *o = finrst_record(r->f, k);
+
+		c += rec_is(o, "teardown") && scraped(o) &&
+		     (!cause || !strcmp(rec_str(o, "cause") ?: "", cause));
+	}
+	return c;
+}
+
+/* --metrics: the scrape counts exactly the records of the run (SPEC §4). */
+static void check_metrics(struct run *r)
+{
+	static const char *const rst_metric[] = {
+		"finrst_rst_sent_no_socket_total",
+		"finrst_rst_sent_after_close_total",
+	};
+	static const char *const rst_cause[] = { "no_socket",
+						 "data_after_close" };
+	size_t n = finrst_nrecords(r->f);
+	long long rsts[2] = { 0, 0 }, got, want;
+
+	if (!r->metrics) {
+		fail(r, "metrics", "no scrape of %s/metrics at the end",
+		     METRICS_ADDR);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *rec = finrst_record(r->f, i);
+		const char *cause = rec_str(rec, "cause") ?: "";
+		bool seen = false;
+
+		if (rec_is(rec, "rst")) {
+			for (int k = 0; k < 2; k++)
+				rsts[k] += !strcmp(cause, rst_cause[k]);
+			continue;
+		}
+		if (!rec_is(rec, "teardown") || !scraped(rec))
+			continue;
+		/* each cause once, at its first record */
+		for (size_t k = 0; k < i && !seen; k++) {
+			struct json_object *o = finrst_record(r->f, k);
+
+			seen = rec_is(o, "teardown") && scraped(o) &&
+			       !strcmp(rec_str(o, "cause") ?: "", cause);
+		}
+		if (seen)
+			continue;
+		want = teardowns_of(r, cause);
+		got = metric_sum(r->metrics, "finrst_teardowns_total", "cause",
+				 cause);
+		if (got != want)
+			fail(r, "metrics",
+			     "finrst_teardowns_total{cause=\"%s\"}: expected %lld (records), actual %lld",
+			     cause, want, got);
+	}
+	want = teardowns_of(r, NULL);
+	got = metric_sum(r->metrics, "finrst_teardowns_total", NULL, NULL);
+	if (got != want)
+		fail(r, "metrics",
+		     "finrst_teardowns_total: expected %lld (teardown records), actual %lld",
+		     want, got);
+	for (int k = 0; k < 2; k++) {
+		got = metric_sum(r->metrics, rst_metric[k], NULL, NULL);
+		if (got != rsts[k])
+			fail(r, "metrics",
+			     "%s: expected %lld (%s rst records), actual %lld",
+			     rst_metric[k], rsts[k], rst_cause[k], got);
+	}
+	note("metrics: %lld teardowns, %lld no_socket and %lld data_after_close RSTs, as the records",
+	     want, rsts[0], rsts[1]);
+}
+
 static int cmp_int(const void *a, const void *b)
 {
 	return *(const int *)a - *(const int *)b;
@@ -1076,6 +1269,13 @@ int run_finish(struct run *r)
 		wait_records(r);
 	else
 		usleep(SETTLE_MS * 1000);
+	if (r->f && modes.metrics) {
+		static char text[1 << 20];
+
+		if (scrape(r, text, sizeof(text)))
+			r->metrics = text;
+		wait_records(r);
+	}
 	if (nstat_read(&r->after))
 		fatal("nstat -asz failed");
 	ss_n = ss_state("time-wait", ss_ports, MAX_TW);
@@ -1093,6 +1293,8 @@ int run_finish(struct run *r)
 		check_totals(r, ss_ports, ss_n);
 		if (modes.summary)
 			check_summary(r);
+		if (modes.metrics)
+			check_metrics(r);
 	}
 	if (r->failures) {
 		printf("FAIL %s: %d mismatch%s\n", r->name, r->failures,

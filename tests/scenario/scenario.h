@@ -153,6 +153,9 @@ extern bool verbose;
  *   summary:  the final "summary" object counts exactly the records;
  *   cgroup:   finrst filters on a cgroup holding the pair's workers, and
  *             a teardown made from outside it must give no record.
+ *   metrics:  finrst also serves --metrics (in the run's namespace); a
+ *             scrape at the end counts exactly the records: teardowns by
+ *             cause, and the RST records of each kind.
  *   refuse:   finrst runs with --test-refuse PART (an optional part taken
  *             as refused by the kernel): it must say so on stderr (or that
  *             the part is not used here), and the records must stay
@@ -161,7 +164,7 @@ extern bool verbose;
  *             (--signature): what a refused part costs differs by kernel.
  */
 struct modes {
-	bool stack, rst_only, summary, cgroup;
+	bool stack, rst_only, summary, cgroup, metrics;
 	const char *refuse; /* the part, or NULL */
 };
 extern struct modes modes;
