@@ -32,6 +32,8 @@ struct fr_sock {
 	 * reply RST (tcp_v{4,6}_do_rcv, reset:) finishes the record */
 	__u8 reply_rst;
 	__u8 destroyed; /* ... and tcp_destroy_sock ran before that RST */
+	/* ended inside close() after its FIN: a memory RST may follow */
+	__u8 maybe_rst;
 };
 
 struct {

@@ -170,6 +170,15 @@ static __always_inline void on_close_state(struct sock *sk, struct tcp_sock *tp,
 		} else if (old == FR_TCP_ESTABLISHED ||
 			   old == FR_TCP_CLOSE_WAIT || old == FR_TCP_SYN_RECV) {
 			r->rst_cause = FR_CAUSE_MEMORY; /* tcp_check_oom() */
+		} else {
+			/* After its FIN, __tcp_close() either resets for
+			 * memory right after this (tcp_check_oom(),
+			 * TCPAbortOnMemory), or this is the end that the
+			 * segments it took from the backlog, or FIN_WAIT2's
+			 * tcp_time_wait(), made. The RST, or else
+			 * tcp_destroy_sock (within the same close), tells. */
+			r->rst_cause = FR_CAUSE_MEMORY;
+			s->maybe_rst = 1;
 		}
 	} else if (kind == CALL_DISCONNECT) {
 		/* connect(AF_UNSPEC) -> tcp_disconnect(); not a close */
@@ -196,18 +205,18 @@ static __always_inline void on_close_state(struct sock *sk, struct tcp_sock *tp,
 		s->reply_rst = r->rst_cause != FR_CAUSE_NONE;
 	}
 
+	/* FIN_WAIT1/FIN_WAIT2/CLOSING -> CLOSE with no RST and no error is
+	 * tcp_time_wait(): a timewait socket takes over (KERNELS.md). */
+	if ((r->rst_cause == FR_CAUSE_NONE || s->maybe_rst) &&
+	    (old == FR_TCP_FIN_WAIT1 || old == FR_TCP_FIN_WAIT2 ||
+	     old == FR_TCP_CLOSING))
+		r->flags |= tw_table_full(sk) ? FR_F_TW_SKIPPED :
+						FR_F_TIME_WAIT;
 	if (r->rst_cause != FR_CAUSE_NONE) {
 		set_first(r, FR_INIT_LOCAL);
 		s->pending = 1;
 		return;
 	}
-
-	/* FIN_WAIT1/FIN_WAIT2/CLOSING -> CLOSE with no RST and no error is
-	 * tcp_time_wait(): a timewait socket takes over (KERNELS.md). */
-	if (old == FR_TCP_FIN_WAIT1 || old == FR_TCP_FIN_WAIT2 ||
-	    old == FR_TCP_CLOSING)
-		r->flags |= tw_table_full(sk) ? FR_F_TW_SKIPPED :
-						FR_F_TIME_WAIT;
 	emit(sk, s, now);
 }
 
@@ -345,6 +354,9 @@ static __always_inline void handle_sock_rst(struct sock *sk,
 	if (s->pending) {
 		if (s->rec.rst_cause == FR_CAUSE_DATA_AFTER_CLOSE && skb)
 			s->rec.late_bytes = seg_payload(skb);
+		/* tcp_check_oom(): no timewait socket after all */
+		if (s->maybe_rst)
+			s->rec.flags &= ~(FR_F_TIME_WAIT | FR_F_TW_SKIPPED);
 		emit(sk, s, bpf_ktime_get_ns());
 		/* an orphan's tcp_destroy_sock came first (tcp_done) */
 		if (s->destroyed && !test_stale_entries)
