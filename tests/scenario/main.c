@@ -233,6 +233,8 @@ int main(int argc, char **argv)
 			skip("IPv6 is not available in this kernel");
 		nfam = 1;
 	}
+	if (sc && sc->needs_global_sysctls && !global_sysctls_allowed())
+		skip("changes the host-wide net.ipv4.tcp_max_orphans: only with FINRST_GLOBAL_SYSCTLS=1, in a VM (tools/vmtest)");
 	if (sc && sc->needs_nft && !nft_usable())
 		skip("nft cannot make rules in a network namespace (nftables package, CONFIG_NF_TABLES)");
 	/* nstat would otherwise keep its history in a shared /tmp file */

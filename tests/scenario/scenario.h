@@ -220,6 +220,7 @@ struct scenario {
 	bool in_oracle;
 	long oracle_lo, oracle_hi;
 	bool needs_nft;
+	bool needs_global_sysctls; /* changes the host: VMs only */
 };
 
 extern const struct scenario scenarios[];
@@ -231,6 +232,11 @@ void scenario_list(void);
 /* ---- sys.c: namespace, external tools ---- */
 
 int netns_enter(unsigned long long *ino);
+/* The host-wide tcp_max_orphans, for the memory scenario: only with
+ * FINRST_GLOBAL_SYSCTLS=1 (a VM of its own); set_max_orphans() writes it. */
+bool global_sysctls_allowed(void);
+int set_max_orphans(const char *value);
+int restore_max_orphans_now(void);
 bool family_usable(int family);
 bool kernel_has_rst_reason(void);
 /* Run argv, its stdout into out (NUL-terminated); returns exit status. */

@@ -648,6 +648,61 @@ static void sc_late_write(struct run *r, struct pair *p, int family, long param)
 	expect_counts(r, 1, 0, param ? 1 : 0, 0);
 }
 
+/*
+ * A memory reset inside close(): with tcp_max_orphans at 0 and one orphan
+ * alive (A's server, kept a full socket in FIN_WAIT2 by TCP_LINGER2), the
+ * next close() sends its FIN and then, in __tcp_close(), tcp_check_oom()
+ * resets the connection (TCPAbortOnMemory). The orphan count the check
+ * reads is refreshed every 100 ms (tcp_orphan_update, 5.14).
+ */
+static void sc_memory_close(struct run *r, struct pair *p, int family,
+			    long param)
+{
+	struct want wa, wb;
+	struct conn a, b;
+	struct w_rep pr;
+
+	(void)param;
+	conn_open(&a, p->cli, p->srv, family, 0, 0);
+	conn_open(&b, p->cli, p->srv, family, 0, 0);
+	call_ok(a.w[SRV], OP_SETINT, a.s[SRV], IPPROTO_TCP, TCP_LINGER2, 120);
+	close_ok(a.w[SRV], a.s[SRV]);
+	read_eof(r, a.w[CLI], a.s[CLI], 0);
+	wait_not_in("fin-wait-1", a.e[SRV].lport);
+	usleep(300000);
+	/* the server's ACK of B's FIN would meet the reset client: a
+	 * no-socket RST, or not, by timing */
+	drop(&b, SRV, CLI);
+	if (set_max_orphans("0"))
+		fatal("cannot write net.ipv4.tcp_max_orphans");
+	close_ok(b.w[CLI], b.s[CLI]);
+	if (restore_max_orphans_now())
+		fatal("cannot restore net.ipv4.tcp_max_orphans");
+	/* the FIN, then the RST: EOF for a read, POLLERR */
+	pr = call_ok(b.w[SRV], OP_POLL, b.s[SRV], 0, 5000, 0);
+	if (!(pr.val & POLLERR))
+		fail(r, "socket",
+		     "%s: after the client's close: expected POLLERR (its memory RST), poll revents 0x%llx",
+		     b.w[SRV]->comm, pr.val);
+	nft_flush();
+	close_ok(b.w[SRV], b.s[SRV]);
+	/* A ends as a graceful close: its orphan takes the FIN */
+	close_ok(a.w[CLI], a.s[CLI]);
+
+	wa = want_rst_sent(&b, CLI, "memory");
+	wa.kernel_reason = "TCP_ABORT_ON_MEMORY";
+	wa.linger = LINGER(false, 0);
+	wa.unread_bytes = EQ(0);
+	expect_end(r, &b.e[CLI], wa);
+	/* the FIN went out before the RST */
+	wb = want_reset(&b, SRV);
+	wb.state = "CLOSE_WAIT";
+	expect_end(r, &b.e[SRV], wb);
+	expect_end(r, &a.e[SRV], want_closer(&a, SRV, "close"));
+	expect_end(r, &a.e[CLI], want_peer_close(&a, CLI));
+	expect_counts(r, 1, 0, 0, 1);
+}
+
 static void sc_keepalive_timeout(struct run *r, struct pair *p, int family,
 				 long param)
 {
@@ -948,6 +1003,10 @@ const struct scenario scenarios[] = {
 	{ .name = "connect_abandoned",
 	  .body = sc_connect_abandoned,
 	  .needs_nft = true },
+	{ .name = "memory_close",
+	  .body = sc_memory_close,
+	  .needs_nft = true,
+	  .needs_global_sysctls = true },
 	{ .name = "keepalive_timeout",
 	  .body = sc_keepalive_timeout,
 	  .needs_nft = true },

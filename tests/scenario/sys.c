@@ -31,12 +31,62 @@ long long mono_us(void)
 	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
+/* net.ipv4.tcp_max_orphans of the whole host (no namespace has its own),
+ * opened before the namespace is: only where FINRST_GLOBAL_SYSCTLS=1 (the
+ * VMs of tools/vmtest), never on a shared machine. */
+static int max_orphans_fd = -1;
+static char max_orphans_was[32]; /* restored at exit */
+
+static void restore_max_orphans(void)
+{
+	if (max_orphans_was[0])
+		set_max_orphans(max_orphans_was);
+}
+
+bool global_sysctls_allowed(void)
+{
+	const char *v = getenv("FINRST_GLOBAL_SYSCTLS");
+
+	return v && !strcmp(v, "1") && max_orphans_fd >= 0;
+}
+
+int set_max_orphans(const char *value)
+{
+	static bool armed;
+
+	size_t n = strlen(value);
+
+	if (max_orphans_fd < 0)
+		return -1;
+	if (!armed) {
+		ssize_t got = pread(max_orphans_fd, max_orphans_was,
+				    sizeof(max_orphans_was) - 1, 0);
+
+		if (got <= 0)
+			return -1;
+		max_orphans_was[got] = '\0';
+		armed = true;
+		atexit(restore_max_orphans);
+	}
+	return pwrite(max_orphans_fd, value, n, 0) == (ssize_t)n ? 0 : -1;
+}
+
+/* The value tcp_max_orphans had before set_max_orphans() changed it. */
+int restore_max_orphans_now(void)
+{
+	return max_orphans_was[0] ? set_max_orphans(max_orphans_was) : 0;
+}
+
 int netns_enter(unsigned long long *ino)
 {
 	struct ifreq ifr = { .ifr_name = "lo" };
+	const char *g = getenv("FINRST_GLOBAL_SYSCTLS");
 	struct stat st;
 	int fd;
 
+	if (g && !strcmp(g, "1"))
+		max_orphans_fd = open("/proc/sys/net/ipv4/tcp_max_orphans",
+				      O_RDWR | O_CLOEXEC);
 	if (unshare(CLONE_NEWNET))
 		return -1;
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
