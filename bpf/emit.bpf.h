@@ -165,7 +165,15 @@ struct fr_tuple {
 struct fr_closer {
 	__u32 pid;
 	char comm[FR_COMM_LEN];
+	/* for tw_segment() (nosock.bpf.h): the timewait socket's state */
+	__u32 rcv_nxt;
+	__u32 rcv_wnd;
+	__u8 fin_wait2;
 };
+
+/* The tracepoint backend before 6.10 sees a timewait socket's RST only
+ * by emulating its decision (tw_segment): the loader sets this there. */
+const volatile bool tw_emulate;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -187,9 +195,15 @@ static __always_inline void record_tuple(const struct fr_record *r,
 	k->pad = 0;
 }
 
-static __always_inline void remember_closer(const struct fr_record *r)
+static __always_inline void remember_closer(const struct fr_sock *s)
 {
-	struct fr_closer c = { .pid = r->pid };
+	const struct fr_record *r = &s->rec;
+	struct fr_closer c = {
+		.pid = r->pid,
+		.rcv_nxt = s->tw_rcv_nxt,
+		.rcv_wnd = s->tw_rcv_wnd,
+		.fin_wait2 = s->tw_fin_wait2,
+	};
 	struct fr_tuple k;
 
 	record_tuple(r, &k);
@@ -262,8 +276,8 @@ static __always_inline void emit(struct sock *sk, struct fr_sock *s, __u64 now)
 
 	fr_classify(r);
 	/* a TIME_WAIT socket takes over: its RST may come later (nosock) */
-	if (records_on && r->flags & FR_F_TIME_WAIT && r->pid)
-		remember_closer(r);
+	if (r->flags & FR_F_TIME_WAIT && ((records_on && r->pid) || tw_emulate))
+		remember_closer(s);
 	if (metrics_on)
 		account(r);
 	if (records_on && !(rst_only && r->outcome == FR_OUT_FIN))

@@ -100,11 +100,17 @@ int BPF_PROG(tp_kfree_skb, struct sk_buff *skb, void *location, int reason)
 {
 	struct fr_seg g;
 
+	if (reason == bpf_core_enum_value(enum skb_drop_reason,
+					  SKB_DROP_REASON_NOT_SPECIFIED)) {
+		if (tw_emulate && in_tcp_rcv((__u64)location))
+			tw_segment(skb);
+		return 0;
+	}
 	if (reason != bpf_core_enum_value(enum skb_drop_reason,
 					  SKB_DROP_REASON_NO_SOCKET))
 		return 0;
 	if (seg_parse(skb, &g) && reply_rst_sent(NULL, skb, &g))
-		handle_nosock_rst(NULL, skb, &g, 0, false);
+		handle_nosock_rst(NULL, skb, &g, 0, false, false);
 	return 0;
 }
 

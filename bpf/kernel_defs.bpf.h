@@ -63,6 +63,8 @@
 #define TCP_RST_BIT 0x04     /* tcp_flag_byte(): byte 13 of the header */
 #define TCPHDR_FIN 0x01	     /* tcp_skb_cb.tcp_flags (include/net/tcp.h) */
 #define TCPHDR_SYN 0x02
+#define TCPHDR_RST 0x04
+#define TCPHDR_ACK 0x10
 #define RCV_SHUTDOWN 1 /* sk_shutdown bits (include/net/sock.h) */
 
 #endif

@@ -45,54 +45,58 @@ static __always_inline __u32 seg_payload(const struct sk_buff *skb)
  * timewait or request socket, or a listener. A TIME_WAIT socket's RST is
  * data_after_close, with the process that closed the connection if the
  * table of closes has it; the others are no_socket. */
+/* The 4-tuple of the socket a segment is for (ours is its destination). */
+static __always_inline void seg_tuple(const struct sock *sk,
+				      const struct sk_buff *skb,
+				      const struct fr_seg *g,
+				      struct tcphdr *tcph, struct fr_tuple *k)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	if (sk)
+		k->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	else
+		k->netns = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+	bpf_probe_read_kernel(tcph, sizeof(*tcph), g->head + g->th);
+	k->lport = bpf_ntohs(tcph->dest);
+	k->rport = bpf_ntohs(tcph->source);
+	if (g->ver == 4) {
+		struct iphdr ip;
+
+		bpf_probe_read_kernel(&ip, sizeof(ip), g->head + g->nh);
+		k->family = AF_INET;
+		__builtin_memcpy(k->laddr, &ip.daddr, 4);
+		__builtin_memcpy(k->raddr, &ip.saddr, 4);
+	} else {
+		struct ipv6hdr ip6;
+
+		bpf_probe_read_kernel(&ip6, sizeof(ip6), g->head + g->nh);
+		k->family = AF_INET6;
+		__builtin_memcpy(k->laddr, &ip6.daddr, 16);
+		__builtin_memcpy(k->raddr, &ip6.saddr, 16);
+	}
+}
+
 static __always_inline void handle_nosock_rst(const struct sock *sk,
 					      const struct sk_buff *skb,
 					      const struct fr_seg *g,
-					      __u32 reason, bool has_reason)
+					      __u32 reason, bool has_reason,
+					      bool tw)
 {
-	unsigned char *head = g->head;
 	struct fr_closer *closer = NULL;
-	__u16 nh = g->nh, th = g->th;
 	struct fr_record *r;
 	struct tcphdr tcph;
 	struct fr_tuple k;
-	bool tw = false;
 
-	__builtin_memset(&k, 0, sizeof(k));
-	if (sk) {
-		k.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-		tw = BPF_CORE_READ(sk, __sk_common.skc_state) ==
-		     FR_TCP_TIME_WAIT;
-	} else {
-		k.netns = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
-	}
+	seg_tuple(sk, skb, g, &tcph, &k);
 	if (filter_netns && k.netns != filter_netns)
 		return;
 	if (filter_family && !((g->ver == 4 && filter_family == AF_INET) ||
 			       (g->ver == 6 && filter_family == AF_INET6)))
 		return;
-	bpf_probe_read_kernel(&tcph, sizeof(tcph), head + th);
 	/* The RST goes back to the sender: our side is the segment's
 	 * destination. */
-	k.lport = bpf_ntohs(tcph.dest);
-	k.rport = bpf_ntohs(tcph.source);
 	if (!port_match(k.lport, k.rport))
 		return;
-	if (g->ver == 4) {
-		struct iphdr ip;
-
-		bpf_probe_read_kernel(&ip, sizeof(ip), head + nh);
-		k.family = AF_INET;
-		__builtin_memcpy(k.laddr, &ip.daddr, 4);
-		__builtin_memcpy(k.raddr, &ip.saddr, 4);
-	} else {
-		struct ipv6hdr ip6;
-
-		bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh);
-		k.family = AF_INET6;
-		__builtin_memcpy(k.laddr, &ip6.daddr, 16);
-		__builtin_memcpy(k.raddr, &ip6.saddr, 16);
-	}
 	if (tw)
 		closer = bpf_map_lookup_elem(&closed, &k);
 	/* no task sends these; a TIME_WAIT one belongs to its closer */
@@ -192,15 +196,81 @@ static __always_inline void reply_rst_untraced(const struct sock *sk,
 {
 	struct fr_seg g;
 
-	if (sk) {
-		int state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	int state = sk ? BPF_CORE_READ(sk, __sk_common.skc_state) : 0;
 
-		/* sk_fullsock(): the tracepoint reports these itself */
-		if (state != FR_TCP_TIME_WAIT && state != FR_TCP_NEW_SYN_RECV)
-			return;
-	}
+	/* sk_fullsock(): the tracepoint reports these itself */
+	if (sk && state != FR_TCP_TIME_WAIT && state != FR_TCP_NEW_SYN_RECV)
+		return;
 	if (seg_parse(skb, &g) && reply_rst_sent(sk, skb, &g))
-		handle_nosock_rst(sk, skb, &g, 0, false);
+		handle_nosock_rst(sk, skb, &g, 0, false,
+				  state == FR_TCP_TIME_WAIT);
+}
+
+/*
+ * The tracepoint backend before 6.10: a segment for a timewait socket
+ * ends in tcp_v{4,6}_rcv()'s kfree_skb_reason() with NOT_SPECIFIED,
+ * whatever tcp_timewait_state_process() decided (RST, ACK, nothing), and
+ * no tracepoint shows the RST. The closes that made a timewait socket are
+ * in `closed` with its tw_rcv_nxt, window and substate: this repeats the
+ * decision. Only the FIN_WAIT2 substate (no FIN from the peer yet)
+ * answers with RST: new data, or a SYN at or past rcv_nxt (a segment
+ * with RST kills it); the peer's FIN moves it to TIME_WAIT, which ACKs.
+ * PAWS is not repeated: a segment it would reject is taken as in window.
+ * The loader sets the addresses of tcp_v4_rcv and tcp_v6_rcv, where the
+ * kfree_skb_reason() of such a segment is called, from /proc/kallsyms.
+ */
+const volatile __u64 tcp_rcv_ip[4]; /* [start, end) of each */
+
+static __always_inline bool in_tcp_rcv(__u64 ip)
+{
+	return (ip >= tcp_rcv_ip[0] && ip < tcp_rcv_ip[1]) ||
+	       (ip >= tcp_rcv_ip[2] && ip < tcp_rcv_ip[3]);
+}
+
+/* before()/after() of include/net/tcp.h */
+#define SEQ_BEFORE(a, b) ((__s32)((a) - (b)) < 0)
+
+static __always_inline void tw_segment(const struct sk_buff *skb)
+{
+	struct tcp_skb_cb *cb = (void *)skb + bpf_core_field_offset(skb->cb);
+	struct fr_closer *c;
+	__u32 seq, end, nxt;
+	struct tcphdr tcph;
+	struct fr_tuple k;
+	struct fr_seg g;
+	__u8 fl;
+
+	if (!seg_parse(skb, &g))
+		return;
+	seg_tuple(NULL, skb, &g, &tcph, &k);
+	c = bpf_map_lookup_elem(&closed, &k);
+	if (!c || !c->fin_wait2)
+		return;
+	seq = BPF_CORE_READ(cb, seq);
+	end = BPF_CORE_READ(cb, end_seq);
+	fl = BPF_CORE_READ(cb, tcp_flags);
+	nxt = c->rcv_nxt;
+	/* tcp_in_window(): else the timewait socket ACKs */
+	if (!(seq == nxt ||
+	      (SEQ_BEFORE(nxt, end) && SEQ_BEFORE(seq, nxt + c->rcv_wnd)) ||
+	      (seq == nxt + c->rcv_wnd && seq == end)))
+		return;
+	if (fl & TCPHDR_RST) {
+		bpf_map_delete_elem(&closed, &k); /* it dies */
+		return;
+	}
+	if (!(fl & TCPHDR_SYN && !SEQ_BEFORE(seq, nxt))) {
+		/* a duplicate or a bare ACK: nothing sent */
+		if (!(fl & TCPHDR_ACK) || !SEQ_BEFORE(nxt, end) || end == seq)
+			return;
+		/* the peer's FIN, and nothing new: now TIME_WAIT */
+		if (fl & TCPHDR_FIN && end == nxt + 1) {
+			c->fin_wait2 = 0;
+			return;
+		}
+	}
+	if (reply_rst_sent(NULL, skb, &g))
+		handle_nosock_rst(NULL, skb, &g, 0, false, true);
 }
 
 #endif

@@ -18,8 +18,14 @@ struct fr_sock {
 	__u64 close_start_ns; /* close() began to wait in linger */
 	__u64 fin_acked_ns;   /* our FIN was acknowledged */
 	__u32 closer_tid;
-	__u32 owner_pid;       /* the task that accepted it (server) */
-	__u32 segs_at_close;   /* tp->data_segs_in at the local close */
+	__u32 owner_pid;     /* the task that accepted it (server) */
+	__u32 segs_at_close; /* tp->data_segs_in at the local close */
+	/* the timewait socket that takes over (tcp_time_wait): its
+	 * tw_rcv_nxt and receive window, and whether its substate is
+	 * FIN_WAIT2 (no FIN from the peer yet) */
+	__u32 tw_rcv_nxt;
+	__u32 tw_rcv_wnd;
+	__u8 tw_fin_wait2;
 	__u32 seq_at_peer_fin; /* tp->write_seq when the peer's FIN came */
 	char owner_comm[FR_COMM_LEN];
 	__u8 pending; /* ended; waiting for the RST it will send */

@@ -209,9 +209,19 @@ static __always_inline void on_close_state(struct sock *sk, struct tcp_sock *tp,
 	 * tcp_time_wait(): a timewait socket takes over (KERNELS.md). */
 	if ((r->rst_cause == FR_CAUSE_NONE || s->maybe_rst) &&
 	    (old == FR_TCP_FIN_WAIT1 || old == FR_TCP_FIN_WAIT2 ||
-	     old == FR_TCP_CLOSING))
+	     old == FR_TCP_CLOSING)) {
 		r->flags |= tw_table_full(sk) ? FR_F_TW_SKIPPED :
 						FR_F_TIME_WAIT;
+		/* tcp_time_wait() copies these (tcptw->tw_rcv_nxt,
+		 * tw_rcv_wnd = tcp_receive_window()); tcp_fin() sets
+		 * SOCK_DONE, and without it the substate is FIN_WAIT2 */
+		s->tw_rcv_nxt = tp->rcv_nxt;
+		s->tw_rcv_wnd = tp->rcv_wup + tp->rcv_wnd - tp->rcv_nxt;
+		if ((int)s->tw_rcv_wnd < 0)
+			s->tw_rcv_wnd = 0;
+		s->tw_fin_wait2 = old == FR_TCP_FIN_WAIT2 &&
+				  !sk_flag(sk, SOCK_DONE);
+	}
 	if (r->rst_cause != FR_CAUSE_NONE) {
 		set_first(r, FR_INIT_LOCAL);
 		s->pending = 1;
@@ -386,7 +396,9 @@ static __always_inline void handle_send_reset(const struct sock *csk,
 		struct fr_seg g;
 
 		if (skb && seg_parse(skb, &g))
-			handle_nosock_rst(sk, skb, &g, reason, has_reason);
+			handle_nosock_rst(sk, skb, &g, reason, has_reason,
+					  sk && sk->__sk_common.skc_state ==
+							  FR_TCP_TIME_WAIT);
 		return;
 	}
 	handle_sock_rst(sk, skb, rst_active(sk, skb), reason, has_reason);

@@ -124,6 +124,26 @@ static const struct prog_role *role_of(const struct finrst_bpf *s,
 	return NULL;
 }
 
+/*
+ * Tracepoint backend before 6.10: a timewait socket's RST shows nowhere
+ * but in the kfree_skb_reason() of tcp_v4_rcv()/tcp_v6_rcv() that follows
+ * it (bpf/nosock.bpf.h, tw_segment): give the programs their addresses.
+ * Without them (no kallsyms), those RSTs go unreported.
+ */
+static void set_tw_emulation(struct finrst_bpf *s)
+{
+	static const char *const fns[] = { "tcp_v4_rcv", "tcp_v6_rcv" };
+	unsigned long long r[2][2];
+
+	if (fr_kallsyms_ranges(fns, 2, r) || !r[0][0])
+		return;
+	for (int i = 0; i < 2; i++) {
+		s->rodata->tcp_rcv_ip[2 * i] = r[i][0];
+		s->rodata->tcp_rcv_ip[2 * i + 1] = r[i][1];
+	}
+	s->rodata->tw_emulate = true;
+}
+
 static unsigned int wanted_conditions(const struct fr_loader *l,
 				      const struct env *env)
 {
@@ -222,6 +242,8 @@ static struct finrst_bpf *open_configured(struct fr_loader *l,
 	s->rodata->stacks_on = env->stack;
 	s->rodata->filter_cgroup = env->cgroup_id;
 	s->rodata->test_stale_entries = env->test_stale_entries;
+	if (h == FR_HOOKS_TRACEPOINT && !l->send_reset_reason)
+		set_tw_emulation(s);
 	/* the bound on port label values: --metrics-ports + the first seen */
 	ret = bpf_map__set_max_entries(s->maps.svc_ports,
 				       FR_METRICS_DYN_PORTS +

@@ -257,6 +257,44 @@ enum fr_uring_args fr_uring_complete_args(const struct btf *btf)
 	return a && btf_is_ptr(a) ? FR_URING_CQE : FR_URING_NONE;
 }
 
+int fr_kallsyms_ranges(const char *const names[], size_t n,
+		       unsigned long long (*range)[2])
+{
+	unsigned long long addr;
+	char line[512], name[256];
+	FILE *f;
+
+	for (size_t i = 0; i < n; i++)
+		range[i][0] = range[i][1] = 0;
+	f = fopen("/proc/kallsyms", "re");
+	if (!f)
+		return -1;
+	/* the starts, then for each the lowest address above it: the file
+	 * is not sorted across modules */
+	for (int pass = 0; pass < 2; pass++) {
+		rewind(f);
+		while (fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "%llx %*c %255s", &addr, name) != 2 ||
+			    !addr)
+				continue;
+			for (size_t i = 0; i < n; i++) {
+				unsigned long long *r = range[i];
+
+				if (!pass && !r[0] && !strcmp(name, names[i]))
+					r[0] = addr;
+				else if (pass && r[0] && addr > r[0] &&
+					 (!r[1] || addr < r[1]))
+					r[1] = addr;
+			}
+		}
+	}
+	fclose(f);
+	for (size_t i = 0; i < n; i++)
+		if (!range[i][1])
+			range[i][0] = 0;
+	return 0;
+}
+
 bool fr_close_is_sync(const struct btf *btf)
 {
 	/* 6.7, commit 021a160abf62 ("fs: use __fput_sync in close(2)"):

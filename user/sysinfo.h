@@ -41,6 +41,12 @@ enum fr_uring_args {
 };
 enum fr_uring_args fr_uring_complete_args(const struct btf *vmlinux);
 
+/* The address range [start, end) of each kernel function of names[] in
+ * /proc/kallsyms (end: the next symbol's address), 0, 0 for one not
+ * there; -1 if the file cannot be read. */
+int fr_kallsyms_ranges(const char *const names[], size_t n,
+		       unsigned long long (*range)[2]);
+
 /* Can this kernel attach kprobes at all (CONFIG_KPROBES)? */
 bool fr_kprobes_available(void);
 

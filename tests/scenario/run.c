@@ -1030,19 +1030,12 @@ static void check_kernel(struct run *r, int tw)
 		     r->exp.time_wait, tw);
 }
 
-/*
- * An expected {"event":"rst"} record that this run cannot give: every one
- * with nosock-compat refused; and a TIME_WAIT socket's RST in the
- * tracepoint backend before 6.10, where tcp:tcp_send_reset shows full
- * sockets only and kfree_skb no reason that tells it (README, known
- * limits).
- */
+/* An expected {"event":"rst"} record that this run cannot give: every one
+ * with nosock-compat refused (before 6.10 it makes them all). */
 static bool rst_unreported(const struct run *r, const struct exp_rst *x)
 {
-	return r->nosock_refused ||
-	       (!strcmp(x->cause, "data_after_close") &&
-		!strcmp(finrst_backend(r->f) ?: "", "tracepoint") &&
-		!kernel_has_rst_reason());
+	(void)x;
+	return r->nosock_refused;
 }
 
 static void check_records(struct run *r)
@@ -1122,10 +1115,7 @@ static void check_records(struct run *r)
 			if (x->hits)
 				fail(r, x->what,
 				     "%s: expected no {\"event\":\"rst\"} record, actual %d",
-				     r->nosock_refused ?
-					     "nosock-compat refused" :
-					     "a TIME_WAIT socket's RST before Linux 6.10, tracepoint backend",
-				     x->hits);
+				     "nosock-compat refused", x->hits);
 			continue;
 		}
 		if (x->hits != 1)
@@ -1140,10 +1130,7 @@ static void check_records(struct run *r)
 			check_rst_want(r, x->what, rec, x->cause, x->by,
 				       x->late);
 			want_reason(r, x->what, rec, x->reason);
-			/* a TIME_WAIT socket's RST is left out: the
-			 * tracepoint backend before 6.10 cannot see it */
-			if (signature_out && !modes.refuse &&
-			    strcmp(x->cause, "data_after_close"))
+			if (signature_out && !modes.refuse)
 				write_signature(signature_out, r->name,
 						x->cause, rec, NULL);
 		}
