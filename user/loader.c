@@ -137,7 +137,7 @@ static void set_tw_emulation(struct finrst_bpf *s)
 
 	if (fr_kallsyms_ranges(fns, 2, r) || !r[0][0])
 		return;
-	for (int i = 0; i < 2; i++) {
+	for (size_t i = 0; i < 2; i++) {
 		s->rodata->tcp_rcv_ip[2 * i] = r[i][0];
 		s->rodata->tcp_rcv_ip[2 * i + 1] = r[i][1];
 	}

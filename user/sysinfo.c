@@ -274,9 +274,19 @@ int fr_kallsyms_ranges(const char *const names[], size_t n,
 	for (int pass = 0; pass < 2; pass++) {
 		rewind(f);
 		while (fgets(line, sizeof(line), f)) {
-			if (sscanf(line, "%llx %*c %255s", &addr, name) != 2 ||
-			    !addr)
+			/* "ADDR TYPE NAME[\t[MODULE]]" */
+			char *p, *q;
+
+			addr = strtoull(line, &p, 16);
+			if (p == line || !addr || p[0] != ' ' || !p[1] ||
+			    p[2] != ' ')
 				continue;
+			p += 3;
+			q = p + strcspn(p, " \t\n");
+			if ((size_t)(q - p) >= sizeof(name))
+				continue;
+			memcpy(name, p, (size_t)(q - p));
+			name[q - p] = '\0';
 			for (size_t i = 0; i < n; i++) {
 				unsigned long long *r = range[i];
 
@@ -288,7 +298,7 @@ int fr_kallsyms_ranges(const char *const names[], size_t n,
 			}
 		}
 	}
-	fclose(f);
+	(void)fclose(f); /* read only */
 	for (size_t i = 0; i < n; i++)
 		if (!range[i][1])
 			range[i][0] = 0;
