@@ -35,6 +35,7 @@ enum {
 	OPT_RINGBUF_KB,
 	OPT_METRICS,
 	OPT_METRICS_PORTS,
+	OPT_WEB_CONFIG,
 	OPT_TEXT,
 	OPT_RST_ONLY,
 	OPT_SUMMARY,
@@ -57,6 +58,7 @@ static const struct option long_opts[] = {
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "metrics-ports", required_argument, NULL, OPT_METRICS_PORTS },
+	{ "web-config", required_argument, NULL, OPT_WEB_CONFIG },
 	{ "text", no_argument, NULL, OPT_TEXT },
 	{ "rst-only", no_argument, NULL, OPT_RST_ONLY },
 	{ "summary", optional_argument, NULL, OPT_SUMMARY },
@@ -144,6 +146,10 @@ void fr_usage(FILE *out)
 		"%d listener\n"
 		"                          ports seen; the rest are "
 		"\"other\")\n"
+		"      --web-config FILE   with --metrics, TLS and basic "
+		"auth from FILE, a\n"
+		"                          Prometheus exporter-toolkit web "
+		"configuration\n"
 		"      --text              with --metrics, also print text "
 		"records\n"
 		"      --ringbuf-kb KB     ring buffer size in KiB, a power "
@@ -551,6 +557,17 @@ int fr_parse_args(int argc, char **argv, struct env *env, char *err,
 		case OPT_METRICS_PORTS:
 			ret = parse_metrics_ports(optarg, env, err, errlen);
 			break;
+		case OPT_WEB_CONFIG:
+			if (env->web_config)
+				return bad(err, errlen,
+					   "duplicate --web-config '%s'",
+					   optarg);
+			if (!*optarg)
+				return bad(err, errlen,
+					   "invalid --web-config '': needs a "
+					   "file");
+			env->web_config = optarg;
+			break;
 		case OPT_TEXT:
 			env->text = true;
 			break;
@@ -623,6 +640,10 @@ int fr_parse_args(int argc, char **argv, struct env *env, char *err,
 			   "--text and -j cannot be used together");
 	if (env->nr_metrics_ports && !env->metrics)
 		return bad(err, errlen, "--metrics-ports needs --metrics");
+	if (env->web_config && !env->metrics)
+		return bad(err, errlen,
+			   "--web-config needs --metrics (it configures the "
+			   "metrics endpoint)");
 	if (env->summary_s && env->text)
 		return bad(err, errlen,
 			   "--summary and --text cannot be used together "

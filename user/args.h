@@ -38,6 +38,7 @@ struct env {
 	unsigned short metrics_port;
 	unsigned short metrics_ports[FR_MAX_PORTS]; /* --metrics-ports */
 	int nr_metrics_ports;
+	const char *web_config;	      /* --web-config FILE (webconfig.h) */
 	bool rst_only;		      /* --rst-only */
 	bool stack;		      /* --stack */
 	unsigned long summary_s;      /* --summary period, 0 = off */

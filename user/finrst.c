@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "args.h"
+#include "http.h"
 #include "loader.h"
 #include "metrics.h"
 #include "output.h"
@@ -109,6 +110,7 @@ int main(int argc, char **argv)
 	struct fr_loader l = { 0 };
 	struct fr_reasons reasons = { 0 };
 	struct fr_http *http = NULL;
+	struct fr_webconfig web = { 0 };
 	struct sigaction sa = { 0 };
 	unsigned long long t0, swept = 0;
 	char err[1024], why[1400];
@@ -122,6 +124,12 @@ int main(int argc, char **argv)
 		/* One line (SPEC §3): scripts and journals keep it whole;
 		 * fr_parse_args() shows control bytes as '?'. */
 		fprintf(stderr, "%s (finrst --help lists the options)\n", err);
+		return 2;
+	}
+	/* Before anything is loaded: a bad file is a bad argument. */
+	if (env.web_config &&
+	    fr_webconfig_load(env.web_config, &web, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
 	verbose = env.verbose;
@@ -159,7 +167,8 @@ int main(int argc, char **argv)
 	if (fr_output_open(&o, &env, &l, &reasons, why, sizeof(why)))
 		goto fail;
 	if (env.metrics) {
-		http = fr_http_start(&env, &l, why, sizeof(why));
+		http = fr_http_start(&env, env.web_config ? &web : NULL, &l,
+				     why, sizeof(why));
 		if (!http)
 			goto fail;
 	}
@@ -173,6 +182,7 @@ int main(int argc, char **argv)
 		status = 1;
 cleanup:
 	fr_http_stop(http);
+	fr_webconfig_free(&web);
 	fr_output_close(&o);
 	fr_loader_stop(&l);
 	fr_reasons_free(&reasons);

@@ -14,37 +14,65 @@
 # and Prometheus listen on free ports in 19400-19499 of the host's
 # 127.0.0.1, never on Prometheus's default 9090.
 #
-# Usage: tests/metrics/prometheus.sh --finrst PATH --loadgen PATH
+# With --tls (the test metrics.prometheus_tls), all of it over HTTPS with
+# basic auth and a client certificate (finrst --web-config, issue 21): the
+# certificates are made by openssl (tls.sh), Prometheus scrapes with
+# tls_config and basic_auth, and the counts must be the same.
+#
+# Usage: tests/metrics/prometheus.sh --finrst PATH --loadgen PATH [--tls]
 # Exit status 0 (PASS), 1 (FAIL), 77 (skipped: not root, or a tool is
-# missing: Debian packages prometheus (prometheus, promtool), curl, jq).
+# missing: Debian packages prometheus (prometheus, promtool), curl, jq,
+# and openssl with --tls).
 set -eu
 
 name=metrics.prometheus
 finrst=""
 loadgen=""
+tls=false
+usage="usage: $0 --finrst PATH --loadgen PATH [--tls]"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--finrst) [ $# -ge 2 ] || { echo "$0: --finrst needs a PATH" >&2; exit 2; }
 		finrst=$2; shift 2 ;;
 	--loadgen) [ $# -ge 2 ] || { echo "$0: --loadgen needs a PATH" >&2; exit 2; }
 		loadgen=$2; shift 2 ;;
-	-h | --help) sed -n '2,16s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	--tls) tls=true; name=metrics.prometheus_tls; shift ;;
+	-h | --help) sed -n '2,22s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "$0: unknown argument $1" >&2
-		echo "usage: $0 --finrst PATH --loadgen PATH" >&2
+		echo "$usage" >&2
 		exit 2 ;;
 	esac
 done
 if [ -z "$finrst" ] || [ -z "$loadgen" ]; then
-	echo "usage: $0 --finrst PATH --loadgen PATH" >&2
+	echo "$usage" >&2
 	exit 2
 fi
 
 # shellcheck source-path=SCRIPTDIR source=../lib/finrst.sh
 . "$(dirname "$0")/../lib/finrst.sh"
-fr_init prometheus:prometheus promtool:prometheus curl:curl jq:jq \
-	ip:iproute2 ss:iproute2
+# shellcheck source-path=SCRIPTDIR source=tls.sh
+. "$(dirname "$0")/tls.sh"
+need="prometheus:prometheus promtool:prometheus curl:curl jq:jq ip:iproute2 ss:iproute2"
+! $tls || need="$need openssl:openssl"
+# shellcheck disable=SC2086 # a word per tool
+fr_init $need
 [ -x "$finrst" ] || { echo "FAIL $name: no finrst at $finrst"; exit 1; }
 [ -x "$loadgen" ] || { echo "FAIL $name: no load generator at $loadgen"; exit 1; }
+
+# How finrst is reached: plain HTTP, or (--tls) HTTPS with the CA, a
+# client certificate and basic auth. fcurl: curl's options for it;
+# web_args: finrst's. (Paths under $work: no spaces.)
+scheme=http
+fcurl=""
+web_args=""
+if $tls; then
+	make_tls "$work/tls"
+	write_web_config "$work/tls/web.yml" RequireAndVerifyClientCert
+	printf '%s' "$web_password" >"$work/tls/password"
+	scheme=https
+	fcurl="--cacert $work/tls/ca.crt --cert $work/tls/client.crt --key $work/tls/client.key --user $web_user:$web_password"
+	web_args="--web-config $work/tls/web.yml"
+fi
 
 # Ports that always get their own `port` value (--metrics-ports); none here,
 # but the cardinality bound below counts them.
@@ -67,8 +95,9 @@ prom_query() {
 
 # scrape FILE: GET /metrics from finrst into FILE
 scrape() {
-	curl -fsS --max-time 5 -D "$1.headers" -o "$1" \
-		"http://127.0.0.1:$mport/metrics" 2>"$1.err"
+	# shellcheck disable=SC2086 # $fcurl: a word per option
+	curl -fsS --max-time 5 $fcurl -D "$1.headers" -o "$1" \
+		"$scheme://127.0.0.1:$mport/metrics" 2>"$1.err"
 }
 
 # lint FILE WHEN: promtool check metrics; any non-zero exit is a failure
@@ -86,11 +115,12 @@ fr_netns
 
 # finrst on a free port (the library tries again should another process
 # take it first)
-# shellcheck disable=SC2086 # the ports list is one word or none
+# shellcheck disable=SC2086 # the ports list is one word or none, the
+# --web-config two words or none
 start_finrst_metrics finrst 19400 19499 --netns "$ino" \
-	${metrics_ports:+--metrics-ports "$metrics_ports"}
+	${metrics_ports:+--metrics-ports "$metrics_ports"} $web_args
 fpid=$pid
-echo "finrst: $(sed -n 's/^finrst: ready //p' "$work/finrst.err"), metrics on 127.0.0.1:$mport, netns $ns (inode $ino)"
+echo "finrst: $(sed -n 's/^finrst: ready //p' "$work/finrst.err"), metrics on $scheme://127.0.0.1:$mport, netns $ns (inode $ino)"
 
 # --- a. the exposition is valid --------------------------------------------
 if scrape "$work/m.start"; then
@@ -102,13 +132,14 @@ if scrape "$work/m.start"; then
 	esac
 else
 	show "$work/m.start.err"
-	die "GET http://127.0.0.1:$mport/metrics failed right after the ready line"
+	die "GET $scheme://127.0.0.1:$mport/metrics failed right after the ready line"
 fi
 
 # --- b. other paths and methods --------------------------------------------
 # expect_code CODE METHOD PATH
 expect_code() {
-	code=$(http_code -X "$2" "http://127.0.0.1:$mport$3")
+	# shellcheck disable=SC2086 # $fcurl: a word per option
+	code=$(http_code $fcurl -X "$2" "$scheme://127.0.0.1:$mport$3")
 	if [ "$code" = "$1" ]; then
 		echo "ok: $2 $3 -> $code"
 	else
@@ -132,6 +163,19 @@ scrape_configs:
     static_configs:
       - targets: ['127.0.0.1:$mport']
 EOF
+# the README's scrape configuration (Metrics), with this test's files
+if $tls; then
+	cat >>"$work/prometheus.yml" <<EOF
+    scheme: https
+    tls_config:
+      ca_file: $work/tls/ca.crt
+      cert_file: $work/tls/client.crt
+      key_file: $work/tls/client.key
+    basic_auth:
+      username: $web_user
+      password_file: $work/tls/password
+EOF
+fi
 mkdir "$work/tsdb"
 # (its log: $work/prometheus.err)
 start_bg prometheus prometheus --config.file="$work/prometheus.yml" \

@@ -127,6 +127,10 @@ static void test_good(void)
 	CHECK_INT(env.metrics_family, AF_INET6);
 	CHECK_INT(env.metrics_addr[15], 1);
 	CHECK_INT(env.metrics_port, 1);
+	CHECK(!env.web_config);
+	CHECK_INT(PARSE(&env, err, "--metrics", "1", "--web-config", "w.yml"),
+		  FR_ARGS_OK);
+	CHECK_STR(env.web_config, "w.yml");
 
 	CHECK_INT(PARSE(&env, err, "--json", "--verbose", "--pid=4194304",
 			"--duration=31536000", "--hooks", "tracepoint", "-6",
@@ -287,6 +291,10 @@ static void test_bad(void)
 	BAD("duplicate --metrics-ports", "'80'", "--metrics", "80",
 	    "--metrics-ports", "80,443", "--metrics-ports", "80");
 	BAD("--metrics-ports", "needs --metrics", "--metrics-ports", "80");
+	BAD("--web-config", "needs --metrics", "--web-config", "w.yml");
+	BAD("duplicate --web-config", "'b'", "--metrics", "1", "--web-config",
+	    "a", "--web-config", "b");
+	BAD("--web-config", "''", "--metrics", "1", "--web-config", "");
 	BAD("--text", "needs --metrics", "--text");
 	BAD("--text", "-j", "--metrics", "80", "--text", "-j");
 
