@@ -98,54 +98,17 @@ static int ring_call(const struct io_uring_sqe *sqe, int *res)
 	return 0;
 }
 
-/* IORING_OP_CLOSE; async: IOSQE_ASYNC, run by an io-wq worker thread. */
-int uring_close(int fd, bool async)
+/* One request on fd: its res (>= 0), or -1 with errno. */
+static int ring_op(__u8 opcode, int fd, __u32 len, __u8 flags)
 {
 	struct io_uring_sqe sqe;
 	int res;
 
 	memset(&sqe, 0, sizeof(sqe));
-	sqe.opcode = IORING_OP_CLOSE;
+	sqe.opcode = opcode;
 	sqe.fd = fd;
-	if (async)
-		sqe.flags = IOSQE_ASYNC;
-	if (ring_call(&sqe, &res))
-		return -1;
-	if (res < 0) {
-		errno = -res;
-		return -1;
-	}
-	return 0;
-}
-
-/* IORING_OP_SHUTDOWN (5.11) */
-int uring_shutdown(int fd, int how)
-{
-	struct io_uring_sqe sqe;
-	int res;
-
-	memset(&sqe, 0, sizeof(sqe));
-	sqe.opcode = IORING_OP_SHUTDOWN;
-	sqe.fd = fd;
-	sqe.len = (unsigned int)how;
-	if (ring_call(&sqe, &res))
-		return -1;
-	if (res < 0) {
-		errno = -res;
-		return -1;
-	}
-	return 0;
-}
-
-/* IORING_OP_ACCEPT: the new descriptor, or -1 */
-int uring_accept(int fd)
-{
-	struct io_uring_sqe sqe;
-	int res;
-
-	memset(&sqe, 0, sizeof(sqe));
-	sqe.opcode = IORING_OP_ACCEPT;
-	sqe.fd = fd;
+	sqe.len = len;
+	sqe.flags = flags;
 	if (ring_call(&sqe, &res))
 		return -1;
 	if (res < 0) {
@@ -153,4 +116,24 @@ int uring_accept(int fd)
 		return -1;
 	}
 	return res;
+}
+
+/* IORING_OP_CLOSE; async: IOSQE_ASYNC, run by an io-wq worker thread. */
+int uring_close(int fd, bool async)
+{
+	return ring_op(IORING_OP_CLOSE, fd, 0, async ? IOSQE_ASYNC : 0) < 0 ?
+		       -1 :
+		       0;
+}
+
+/* IORING_OP_SHUTDOWN (5.11) */
+int uring_shutdown(int fd, int how)
+{
+	return ring_op(IORING_OP_SHUTDOWN, fd, (__u32)how, 0) < 0 ? -1 : 0;
+}
+
+/* IORING_OP_ACCEPT: the new descriptor, or -1 */
+int uring_accept(int fd)
+{
+	return ring_op(IORING_OP_ACCEPT, fd, 0, 0);
 }
