@@ -71,6 +71,16 @@ struct file___fcount {
 	atomic_long_t f_count;
 } __attribute__((preserve_access_index));
 
+/* struct file since 6.13: file_ref_t f_ref. Flavoured too, so that the
+ * object builds against a vmlinux.h from before it (arm64's is 6.12's). */
+struct file_ref___x {
+	atomic_long_t refcnt;
+};
+
+struct file___fref {
+	struct file_ref___x f_ref;
+} __attribute__((preserve_access_index));
+
 /*
  * Is @f in its final release (__fput, where a socket's last close runs)?
  * Its count is then down to 0 (f_count), or FILE_REF_DEAD, a negative
@@ -81,7 +91,8 @@ static __always_inline bool file_released(struct file *f)
 	if (bpf_core_field_exists(struct file___fcount, f_count))
 		return BPF_CORE_READ((struct file___fcount *)f,
 				     f_count.counter) == 0;
-	return (long)BPF_CORE_READ(f, f_ref.refcnt.counter) < 0;
+	return (long)BPF_CORE_READ((struct file___fref *)f,
+				   f_ref.refcnt.counter) < 0;
 }
 
 #endif
