@@ -587,11 +587,17 @@ static void wait_not_in(const char *state, int lport)
  * The server closes an idle keep-alive connection (FIN); the client, in
  * CLOSE_WAIT, still writes its next request (late bytes) and the server
  * side answers with RST: the client's record is write_after_peer_close.
- * param 0: the server's orphan has become a timewait socket (FIN_WAIT2,
- * the default tcp_fin_timeout), whose RST is an {"event":"rst"} record,
- * data_after_close, naming the server's process. param 1: TCP_LINGER2
- * 120 s keeps the orphan a full socket in FIN_WAIT2, which the data
- * resets (TCPAbortOnData): its own record is rst_sent/data_after_close.
+ * param 0: the server's socket is a timewait socket (FIN_WAIT2, the default
+ * tcp_fin_timeout), whose RST is an {"event":"rst"} record,
+ * data_after_close, naming the server's process. The server shuts down
+ * first and closes once its FIN is acknowledged: close() then makes the
+ * timewait socket at once (tcp_close, FIN_WAIT2). A close() in ESTABLISHED
+ * would race the ACK: an ACK that finds the orphan still locked by close()
+ * leaves it a full socket for tcp_fin_timeout (tcp_rcv_state_process,
+ * FIN_WAIT1, sock_owned_by_user), which a slow (emulated) machine hits.
+ * param 1: TCP_LINGER2 120 s keeps the orphan a full socket in FIN_WAIT2,
+ * which the data resets (TCPAbortOnData): its own record is
+ * rst_sent/data_after_close.
  */
 static void sc_late_write(struct run *r, struct pair *p, int family, long param)
 {
@@ -601,13 +607,18 @@ static void sc_late_write(struct run *r, struct pair *p, int family, long param)
 	struct conn c;
 
 	conn_open(&c, p->cli, p->srv, family, 0, 0);
-	if (param)
+	if (param) {
 		call_ok(c.w[SRV], OP_SETINT, c.s[SRV], IPPROTO_TCP, TCP_LINGER2,
 			120);
-	close_ok(c.w[SRV], c.s[SRV]);
+		close_ok(c.w[SRV], c.s[SRV]);
+	} else {
+		call_ok(c.w[SRV], OP_SHUTDOWN, c.s[SRV], SHUT_WR, 0, 0);
+	}
 	read_eof(r, c.w[CLI], c.s[CLI], 0);
 	/* the client's (delayed) ACK of the FIN moves the server on */
 	wait_not_in("fin-wait-1", c.e[SRV].lport);
+	if (!param)
+		close_ok(c.w[SRV], c.s[SRV]);
 	call_ok(c.w[CLI], OP_WRITE, c.s[CLI], late, 0, 0);
 	/* the RST: POLLERR (EPIPE for the next write; a read still gives
 	 * the EOF of the FIN first) */
@@ -625,7 +636,8 @@ static void sc_late_write(struct run *r, struct pair *p, int family, long param)
 		wa.unread_bytes = EQ(0);
 		wa.late_bytes = EQ(late);
 	} else {
-		wa = want_closer(&c, SRV, "close");
+		wa = want_closer(&c, SRV, "shutdown");
+		wa.shutdown = "wr";
 		wa.late_bytes = EQ(0);
 		expect_rst_after_close(r, &c.e[SRV], c.w[SRV], late);
 	}
