@@ -45,21 +45,115 @@ static __always_inline bool tw_table_full(struct sock *sk)
 }
 
 /*
- * The system call @task is in, from the registers the entry code saved
- * (bpf_task_pt_regs(), 5.15), or -1 outside any; kernel_defs.bpf.h has
+ * Helpers that tracing programs get only on newer kernels. The loader
+ * test-loads a program calling each (fr_tracing_helpers) and sets these
+ * before the load; the verifier then walks only the branch the kernel
+ * has (read-only map values are known scalars, 5.2), and drops the other
+ * before it resolves helper calls (opt_remove_dead_code).
+ *
+ * bpf_get_socket_cookie() of a BTF socket (bpf_get_socket_ptr_cookie):
+ * 5.12. bpf_get_current_task_btf(): 5.11. bpf_task_pt_regs(): 5.15.
+ */
+const volatile bool have_sk_cookie;
+const volatile bool have_task_btf;
+const volatile bool have_task_pt_regs;
+
+/*
+ * The socket's cookie, which tells an entry's socket from a later one at
+ * the same address. Without the helper, the cookie is read where the
+ * kernel already made one (sock_gen_cookie(): sock_diag, SO_COOKIE), and
+ * is 0 otherwise: the entry is then the address's, and a birth starts it
+ * afresh (sock_entry, birth).
+ */
+static __always_inline __u64 sk_cookie(struct sock *sk)
+{
+	if (have_sk_cookie)
+		return bpf_get_socket_cookie(sk);
+	return sk->__sk_common.skc_cookie.counter;
+}
+
+/* The current task: a BTF pointer, or before 5.11 a plain address whose
+ * fields are read through the task_*() accessors below. */
+static __always_inline struct task_struct *current_task(void)
+{
+	if (have_task_btf)
+		return bpf_get_current_task_btf();
+	return (struct task_struct *)bpf_get_current_task();
+}
+
+static __always_inline unsigned int task_flags(struct task_struct *t)
+{
+	if (have_task_btf)
+		return t->flags;
+	return BPF_CORE_READ(t, flags);
+}
+
+static __always_inline struct fdtable *task_fdt(struct task_struct *t)
+{
+	if (have_task_btf)
+		return t->files->fdt;
+	return BPF_CORE_READ(t, files, fdt);
+}
+
+/*
+ * Before bpf_task_pt_regs(), a task's saved user registers are found where
+ * task_pt_regs() puts them, at a fixed offset from the base of its kernel
+ * stack (the top, THREAD_SIZE, less the registers and any padding). That
+ * offset is learned from the first raw_syscalls:sys_enter seen, whose
+ * first argument is the current task's task_pt_regs() (tpold_sys_enter):
+ * 0 until then.
+ */
+__u64 regs_off;
+
+static __always_inline void learn_regs_off(__u64 *ctx)
+{
+	struct task_struct *t;
+	__u64 regs;
+
+	if (have_task_pt_regs || regs_off)
+		return;
+	/* read as a number: the verifier allows no arithmetic on the BTF
+	 * pointer that ctx[0] is */
+	if (bpf_probe_read_kernel(&regs, sizeof(regs), ctx))
+		return;
+	t = current_task();
+	regs_off = regs - (__u64)BPF_CORE_READ(t, stack);
+}
+
+/* The registers @task entered the kernel with: a BTF pointer, or before
+ * 5.15 a plain address (NULL until regs_off is known), read through
+ * REGS_READ. */
+static __always_inline struct pt_regs *task_regs(struct task_struct *task)
+{
+	if (have_task_pt_regs)
+		return (struct pt_regs *)bpf_task_pt_regs(task);
+	if (!regs_off)
+		return NULL;
+	return (struct pt_regs *)((__u64)BPF_CORE_READ(task, stack) +
+				  regs_off);
+}
+
+#define REGS_READ(regs, field) \
+	(have_task_pt_regs ? (regs)->field : BPF_CORE_READ(regs, field))
+
+/*
+ * The system call @task is in, from the registers the entry code saved,
+ * or -1 outside any (or before regs_off is known); kernel_defs.bpf.h has
  * the numbers of the same architecture.
  */
 static __always_inline long task_syscall_nr(struct task_struct *task)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct pt_regs *regs = task_regs(task);
 
+	if (!regs)
+		return -1;
 #if defined(__TARGET_ARCH_x86)
 	/* arch/x86/entry/common.c: do_syscall_64() keeps nr in orig_ax */
-	return regs->orig_ax;
+	return REGS_READ(regs, orig_ax);
 #elif defined(__TARGET_ARCH_arm64)
 	/* arch/arm64/kernel/syscall.c: el0_svc_common() sets syscallno
 	 * (an s32; NO_SYSCALL, -1, outside a syscall) */
-	return regs->syscallno;
+	return REGS_READ(regs, syscallno);
 #else
 #error "compat.bpf.h: task_syscall_nr() needs this architecture's pt_regs"
 #endif

@@ -112,13 +112,14 @@ static __always_inline void shutdown_called(__u64 sk, int how, int state)
 static __always_inline int local_call(struct sock *sk, bool *exiting,
 				      bool *listener_child)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = current_task();
+	unsigned int tflags = task_flags(task);
 	bool owned = sk->sk_lock.owned;
 	/* inet_csk_listen_stop() resets never-accepted children under
 	 * bh_lock_sock only: not owned, no struct socket, not yet orphaned. */
 	bool child = !owned && !sk->sk_socket && !sk_flag(sk, SOCK_DEAD);
 
-	*exiting = task->flags & PF_EXITING;
+	*exiting = tflags & PF_EXITING;
 	*listener_child = false;
 
 	if (mode != FR_HOOKS_TRACEPOINT) {
@@ -145,7 +146,7 @@ static __always_inline int local_call(struct sock *sk, bool *exiting,
 	 * runs in the file's final release (__fput); a shutdown holds the
 	 * file, and tells what it shut in sk_shutdown (inet_shutdown:
 	 * how + 1, SHUT_RD -> RCV_SHUTDOWN 1). */
-	if (nr == NR_io_uring_enter || task->flags & PF_IO_WORKER) {
+	if (nr == NR_io_uring_enter || tflags & PF_IO_WORKER) {
 		struct socket *so = sk->sk_socket;
 		int shut = sk->sk_shutdown & 3;
 
@@ -301,11 +302,17 @@ static __always_inline __u64 fd_to_sock(struct task_struct *task, int fd)
 
 	if (fd < 0)
 		return 0;
-	/* BTF pointers from the current task: direct loads, not helper
-	 * calls; the table's slot is past a variable index, so it is read */
-	fdt = task->files->fdt;
-	fds = fdt->fd;
-	max = fdt->max_fds;
+	/* BTF pointers from the current task (5.11+): direct loads, not
+	 * helper calls; the table's slot is past a variable index, so it is
+	 * read */
+	fdt = task_fdt(task);
+	if (have_task_btf) {
+		fds = fdt->fd;
+		max = fdt->max_fds;
+	} else {
+		fds = BPF_CORE_READ(fdt, fd);
+		max = BPF_CORE_READ(fdt, max_fds);
+	}
 	if ((unsigned int)fd >= max)
 		return 0;
 	if (bpf_probe_read_kernel(&file, sizeof(file), fds + fd) || !file)
@@ -340,7 +347,7 @@ struct fr_sys_exit {
 static __always_inline void accept_returned(long ret)
 {
 	if (ret >= 0)
-		accepted(fd_to_sock(bpf_get_current_task_btf(), (int)ret));
+		accepted(fd_to_sock(current_task(), (int)ret));
 }
 
 /* io_uring: an IORING_OP_ACCEPT completion hands the ring's task the new

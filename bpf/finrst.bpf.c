@@ -114,6 +114,18 @@ int BPF_PROG(tp_kfree_skb, struct sk_buff *skb, void *location, int reason)
 	return 0;
 }
 
+/* Before 5.17 (kfree_skb_reason() added the reason) a segment for a
+ * closed port cannot be told from other drops in tcp_v4_rcv(): only the
+ * timewait sockets' RSTs are repeated, and the loader says what is not
+ * reported. */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(tp_kfree_skb_tw, struct sk_buff *skb, void *location)
+{
+	if (tw_emulate && in_tcp_rcv((__u64)location))
+		tw_segment(skb);
+	return 0;
+}
+
 /* ---- fentry backend ---- */
 
 /* inet_accept(sock, newsock, ...): the arguments after these two changed
@@ -292,7 +304,7 @@ int BPF_KPROBE(kprobe_tcp_v6_send_reset, const struct sock *sk,
 SEC("tracepoint/syscalls/sys_enter_shutdown")
 int tps_shutdown(struct fr_sys_enter *ctx)
 {
-	__u64 sk = fd_to_sock(bpf_get_current_task_btf(), (int)ctx->args[0]);
+	__u64 sk = fd_to_sock(current_task(), (int)ctx->args[0]);
 	struct sock *skp = (struct sock *)sk;
 
 	if (!sk || BPF_CORE_READ(skp, sk_protocol) != IPPROTO_TCP ||
@@ -346,11 +358,13 @@ int tps_close(struct fr_sys_exit *ctx)
 
 /* Before it, close(2) left fput to task_work after the syscall's exit, so
  * the end of a lingering close shows only at the thread's next syscall.
- * The loader attaches this on those kernels only: it runs for every
- * syscall. */
+ * Before bpf_task_pt_regs() (5.15), this also learns where a task's
+ * registers are (learn_regs_off). The loader attaches this on those
+ * kernels only: it runs for every syscall. */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(tpold_sys_enter, struct pt_regs *regs, long id)
 {
+	learn_regs_off(ctx);
 	if (nr_lingering)
 		close_returned();
 	return 0;

@@ -165,7 +165,7 @@ static __always_inline struct fr_sock *sock_entry(struct sock *sk, bool create,
 		}
 	}
 	if (!s->cookie && cookie_final)
-		s->cookie = bpf_get_socket_cookie(sk);
+		s->cookie = sk_cookie(sk);
 	return s;
 }
 
@@ -196,13 +196,15 @@ static __always_inline struct fr_sock *sock_state(struct sock *sk, bool create)
  * works for its process: that one's. */
 static __always_inline void current_comm(char *comm)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
+	struct task_struct *t = current_task();
 
-	if (t->flags & PF_IO_WORKER)
-		bpf_probe_read_kernel_str(comm, FR_COMM_LEN,
-					  t->group_leader->comm);
-	else
+	if (task_flags(t) & PF_IO_WORKER) {
+		struct task_struct *leader = BPF_CORE_READ(t, group_leader);
+
+		bpf_core_read_str(comm, FR_COMM_LEN, &leader->comm);
+	} else {
 		bpf_get_current_comm(comm, FR_COMM_LEN);
+	}
 }
 
 static __always_inline void set_task(struct fr_record *r)

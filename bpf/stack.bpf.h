@@ -55,12 +55,13 @@ static __always_inline void take_stack(void *ctx, struct sock *sk, bool user)
 	 * frame pointers skips its caller; that caller's return address is
 	 * then the word at the user stack pointer.  Keep it if the bytes
 	 * before it are a call: e8 rel32, or ff 15 disp32 (-fno-plt). */
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct pt_regs *regs = task_regs(current_task());
 	__u64 ret = 0;
 	__u8 code[6];
 
-	if (!bpf_probe_read_user(&ret, sizeof(ret), (void *)regs->sp) &&
+	if (regs &&
+	    !bpf_probe_read_user(&ret, sizeof(ret),
+				 (void *)REGS_READ(regs, sp)) &&
 	    ret > 6 &&
 	    !bpf_probe_read_user(code, sizeof(code), (void *)(ret - 6)) &&
 	    (code[1] == 0xe8 || (code[0] == 0xff && code[1] == 0x15)))

@@ -25,6 +25,12 @@ enum {
 	/* io_uring:io_uring_complete's arguments (fr_uring_complete_args) */
 	W_URING_RES = 1 << 6,
 	W_URING_CQE = 1 << 7,
+	/* raw_syscalls:sys_enter: the end of a lingering close(2) when it
+	 * returns before the release, or the registers' place when there is
+	 * no bpf_task_pt_regs() (bpf/compat.bpf.h, learn_regs_off) */
+	W_SYS_ENTER = 1 << 8,
+	W_KFREE_REASON = 1 << 9, /* skb:kfree_skb has its reason (5.17) */
+	W_KFREE_NO_REASON = 1 << 10,
 };
 
 #define B_FENTRY (1u << FR_HOOKS_FENTRY)
@@ -99,8 +105,11 @@ static const struct prog_role roles[] = {
 	ROLE(tps_accept, B_TP, W_OWNERS, FR_PART_CORE),
 	ROLE(tps_accept4, B_TP, W_OWNERS, FR_PART_CORE),
 	ROLE(tps_close, B_TP, W_SYNC_CLOSE, FR_PART_CORE),
-	ROLE(tpold_sys_enter, B_TP, W_ASYNC_CLOSE, FR_PART_CORE),
-	ROLE(tp_kfree_skb, B_TP, W_NO_REASON, FR_PART_NOSOCK_COMPAT),
+	ROLE(tpold_sys_enter, B_TP, W_SYS_ENTER, FR_PART_CORE),
+	ROLE(tp_kfree_skb, B_TP, W_NO_REASON | W_KFREE_REASON,
+	     FR_PART_NOSOCK_COMPAT),
+	ROLE(tp_kfree_skb_tw, B_TP, W_NO_REASON | W_KFREE_NO_REASON,
+	     FR_PART_NOSOCK_COMPAT),
 	ROLE(tpu_complete, B_TP, W_OWNERS | W_URING_RES, FR_PART_IO_URING),
 	ROLE(tpu_complete_cqe, B_TP, W_OWNERS | W_URING_CQE, FR_PART_IO_URING),
 
@@ -150,6 +159,7 @@ static unsigned int wanted_conditions(const struct fr_loader *l,
 	unsigned int w = l->send_reset_reason ? W_REASON : W_NO_REASON;
 
 	w |= l->close_sync ? W_SYNC_CLOSE : W_ASYNC_CLOSE;
+	w |= l->kfree_reason ? W_KFREE_REASON : W_KFREE_NO_REASON;
 	if (l->uring_args == FR_URING_RES)
 		w |= W_URING_RES;
 	else if (l->uring_args == FR_URING_CQE)
@@ -160,6 +170,8 @@ static unsigned int wanted_conditions(const struct fr_loader *l,
 		w |= W_OWNERS;
 	if (env->stack)
 		w |= W_STACK;
+	if (!l->close_sync || !(l->helpers & FR_HELPER_TASK_PT_REGS))
+		w |= W_SYS_ENTER;
 	return w;
 }
 
@@ -169,14 +181,16 @@ static bool role_needed(const struct prog_role *r, enum fr_hooks h,
 {
 	static const unsigned int pairs[] = { W_REASON | W_NO_REASON,
 					      W_SYNC_CLOSE | W_ASYNC_CLOSE,
-					      W_URING_RES | W_URING_CQE };
+					      W_URING_RES | W_URING_CQE,
+					      W_KFREE_REASON |
+						      W_KFREE_NO_REASON };
 
 	if (!(r->backends & (1u << h)))
 		return false;
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
 		if ((r->when & pairs[i]) && !(r->when & w & pairs[i]))
 			return false;
-	return (r->when & (W_OWNERS | W_STACK) & ~w) == 0;
+	return (r->when & (W_OWNERS | W_STACK | W_SYS_ENTER) & ~w) == 0;
 }
 
 /*
@@ -242,6 +256,9 @@ static struct finrst_bpf *open_configured(struct fr_loader *l,
 	s->rodata->stacks_on = env->stack;
 	s->rodata->filter_cgroup = env->cgroup_id;
 	s->rodata->test_stale_entries = env->test_stale_entries;
+	s->rodata->have_sk_cookie = l->helpers & FR_HELPER_SK_COOKIE;
+	s->rodata->have_task_btf = l->helpers & FR_HELPER_TASK_BTF;
+	s->rodata->have_task_pt_regs = l->helpers & FR_HELPER_TASK_PT_REGS;
 	if (h == FR_HOOKS_TRACEPOINT && !l->send_reset_reason)
 		set_tw_emulation(s);
 	/* the bound on port label values: --metrics-ports + the first seen */

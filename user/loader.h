@@ -35,7 +35,9 @@ struct fr_loader {
 	unsigned int hz;
 	bool send_reset_reason; /* tcp:tcp_send_reset has its reason */
 	bool close_sync;	/* close(2) releases before it returns */
+	bool kfree_reason;	/* skb:kfree_skb has its reason (5.17) */
 	int uring_args;		/* enum fr_uring_args */
+	unsigned int helpers;	/* FR_HELPER_* (sysinfo.h) */
 	struct fr_part_status parts[FR_PART__MAX];
 	/* Why the last backend tried failed: its part and program. */
 	enum fr_part fail_part;

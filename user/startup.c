@@ -37,17 +37,24 @@ int fr_startup_probe(const struct env *env, struct fr_loader *l,
 		fprintf(stderr, "finrst: kernel has no enum sk_rst_reason "
 				"(< 6.10): kernel_reason will be null\n");
 	l->send_reset_reason = fr_send_reset_has_reason(vmlinux);
+	l->kfree_reason = fr_kfree_skb_has_reason(vmlinux);
 	l->close_sync = fr_close_is_sync(vmlinux);
 	l->uring_args = fr_uring_complete_args(vmlinux);
+	l->helpers = fr_tracing_helpers(vmlinux);
 	/* libbpf parses the kernel's BTF again to load: free this copy
 	 * first, so the two are never resident together. */
 	btf__free(vmlinux);
 	if (env->verbose)
 		fprintf(stderr,
 			"finrst: tcp:tcp_send_reset has a reason: %s; "
-			"close(2) releases before it returns: %s\n",
+			"close(2) releases before it returns: %s; "
+			"tracing helpers: socket cookie %s, task BTF %s, "
+			"task registers %s\n",
 			l->send_reset_reason ? "yes" : "no",
-			l->close_sync ? "yes" : "no");
+			l->close_sync ? "yes" : "no",
+			l->helpers & FR_HELPER_SK_COOKIE ? "yes" : "no",
+			l->helpers & FR_HELPER_TASK_BTF ? "yes" : "no",
+			l->helpers & FR_HELPER_TASK_PT_REGS ? "yes" : "no");
 
 	l->hz = fr_kernel_hz();
 	if (!l->hz) {
@@ -109,6 +116,16 @@ void fr_startup_why(const struct env *env, const struct fr_loader *l, int ret,
 
 void fr_startup_report_parts(const struct fr_loader *l, const struct env *env)
 {
+	/* a kernel limit, said like a refused part's */
+	if (l->hooks == FR_HOOKS_TRACEPOINT && !l->send_reset_reason &&
+	    !l->kfree_reason &&
+	    l->parts[FR_PART_NOSOCK_COMPAT].state == FR_PART_ON)
+		fprintf(stderr,
+			"finrst: tracepoint backend on this kernel: RSTs "
+			"this host sends for segments that have no socket "
+			"(closed ports) are not reported: skb:kfree_skb has "
+			"no drop reason before 5.17 (--hooks=fentry or "
+			"kprobe report them)\n");
 	for (int p = 0; p < FR_PART__MAX; p++) {
 		const struct fr_part_status *st = &l->parts[p];
 		const char *name = fr_part_name((enum fr_part)p);

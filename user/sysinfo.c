@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <zlib.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 
 #include "sysinfo.h"
@@ -172,6 +174,15 @@ bool fr_send_reset_has_reason(const struct btf *btf)
 	return t && btf_vlen(t) >= 4;
 }
 
+bool fr_kfree_skb_has_reason(const struct btf *btf)
+{
+	/* typedef void (*btf_trace_kfree_skb)(void *, skb, location[,
+	 * reason]): 5.17, kfree_skb_reason() */
+	const struct btf_type *t = tp_proto(btf, "btf_trace_kfree_skb");
+
+	return t && btf_vlen(t) >= 4;
+}
+
 bool fr_tracefs_problem(char *buf, size_t len)
 {
 	/* libbpf 1.x looks under debugfs when /sys/kernel/debug/tracing is
@@ -313,6 +324,70 @@ bool fr_close_is_sync(const struct btf *btf)
 	 * in BTF exactly on kernels with the change, backports included. */
 	return btf &&
 	       btf__find_by_name_kind(btf, "filp_flush", BTF_KIND_FUNC) > 0;
+}
+
+/* Does a tp_btf program on tcp:tcp_destroy_sock load with these
+ * instructions? */
+static bool tracing_prog_loads(int btf_id, const struct bpf_insn *insns,
+			       size_t n)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		    .expected_attach_type = BPF_TRACE_RAW_TP,
+		    .attach_btf_id = (__u32)btf_id);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, n,
+			       &opts);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+#define INSN(c, d, s, o, i)                                              \
+	{                                                                \
+		.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), \
+		.imm = (i)                                               \
+	}
+#define CALL(fn) INSN(BPF_JMP | BPF_CALL, 0, 0, 0, fn)
+#define RET0                                                \
+	INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0), \
+		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+
+unsigned int fr_tracing_helpers(const struct btf *btf)
+{
+	/* r1 = ctx[0], the struct sock *; cookie(r1) */
+	static const struct bpf_insn cookie[] = {
+		INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_1, 0, 0),
+		CALL(BPF_FUNC_get_socket_cookie),
+		RET0,
+	};
+	static const struct bpf_insn task[] = {
+		CALL(BPF_FUNC_get_current_task_btf),
+		RET0,
+	};
+	/* bpf_task_pt_regs(bpf_get_current_task_btf()) */
+	static const struct bpf_insn regs[] = {
+		CALL(BPF_FUNC_get_current_task_btf),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_0, 0, 0),
+		CALL(BPF_FUNC_task_pt_regs),
+		RET0,
+	};
+	unsigned int have = 0;
+	int id;
+
+	id = btf ? btf__find_by_name_kind(btf, "btf_trace_tcp_destroy_sock",
+					  BTF_KIND_TYPEDEF) :
+		   -1;
+	if (id <= 0)
+		return 0;
+	if (tracing_prog_loads(id, cookie, sizeof(cookie) / sizeof(*cookie)))
+		have |= FR_HELPER_SK_COOKIE;
+	if (tracing_prog_loads(id, task, sizeof(task) / sizeof(*task))) {
+		have |= FR_HELPER_TASK_BTF;
+		if (tracing_prog_loads(id, regs, sizeof(regs) / sizeof(*regs)))
+			have |= FR_HELPER_TASK_PT_REGS;
+	}
+	return have;
 }
 
 bool fr_kprobes_available(void)

@@ -30,6 +30,9 @@ bool fr_tracefs_problem(char *buf, size_t len);
 /* Does tracepoint tcp:tcp_send_reset carry enum sk_rst_reason (>= 6.10)? */
 bool fr_send_reset_has_reason(const struct btf *vmlinux);
 
+/* Does tracepoint skb:kfree_skb carry its drop reason (>= 5.17)? */
+bool fr_kfree_skb_has_reason(const struct btf *vmlinux);
+
 /* Does close(2) release the file before it returns (6.7, filp_flush)? */
 bool fr_close_is_sync(const struct btf *vmlinux);
 
@@ -46,6 +49,18 @@ enum fr_uring_args fr_uring_complete_args(const struct btf *vmlinux);
  * there; -1 if the file cannot be read. */
 int fr_kallsyms_ranges(const char *const names[], size_t n,
 		       unsigned long long (*range)[2]);
+
+/*
+ * BPF helpers that tracing programs get only on newer kernels, found by
+ * test loads of a tp_btf program calling each (bpf/compat.bpf.h has the
+ * fallbacks); a kernel that refuses BPF altogether has none of them.
+ */
+enum {
+	FR_HELPER_SK_COOKIE = 1 << 0,	 /* bpf_get_socket_cookie(sk), 5.12 */
+	FR_HELPER_TASK_BTF = 1 << 1,	 /* bpf_get_current_task_btf, 5.11 */
+	FR_HELPER_TASK_PT_REGS = 1 << 2, /* bpf_task_pt_regs, 5.15 */
+};
+unsigned int fr_tracing_helpers(const struct btf *vmlinux);
 
 /* Can this kernel attach kprobes at all (CONFIG_KPROBES)? */
 bool fr_kprobes_available(void);
