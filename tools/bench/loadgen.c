@@ -20,8 +20,10 @@
  *             (net.ipv4.ip_local_port_range), or a connect could meet
  *             its own source port.
  *
- * Connections are spread over 127.0.0.1 .. 127.0.0.N (one listener each) so
- * that neither ephemeral ports nor TIME_WAIT run out. Every connection is
+ * Connections are spread over 127.0.0.1 .. 127.0.0.N (-a N: one listener
+ * each, served by a thread of its own, so N is also the number of server
+ * threads; -t the client threads) so that neither ephemeral ports nor
+ * TIME_WAIT run out. Every connection is
  * two socket ends, so a tracer must report 2 x connections teardowns; a
  * refused scan attempt is one socket end and one RST for no socket.
  *
@@ -240,9 +242,10 @@ static void usage(FILE *to)
 		"usage: finrst-loadgen [-m graceful|linger0|unread|mixed] [-t THREADS]\n"
 		"                      [-a ADDRS] [-p PORT] [-d SECONDS | -n CONNECTIONS]\n"
 		"       finrst-loadgen -m scan -n PORTS [-p BASE] [-t THREADS] [-d SECONDS]\n"
-		"Churns loopback TCP connections over 127.0.0.1..ADDRS and prints\n"
-		"connections=N seconds=S rate=R errors=E. Defaults: graceful, 8 threads,\n"
-		"8 addresses, port 7100, 5 seconds.\n"
+		"Churns loopback TCP connections from THREADS client threads to\n"
+		"127.0.0.1..ADDRS, each address served by a server thread of its own,\n"
+		"and prints connections=N seconds=S rate=R errors=E. Defaults: graceful,\n"
+		"8 client threads, 8 addresses (8 server threads), port 7100, 5 seconds.\n"
 		"scan connects to 127.0.0.1 ports BASE..BASE+PORTS-1, where nothing may\n"
 		"listen: connections counts the refused attempts, any other outcome is\n"
 		"an error.\n");
