@@ -159,6 +159,41 @@ static __always_inline long task_syscall_nr(struct task_struct *task)
 #endif
 }
 
+/* struct sock_cgroup_data before 5.15 (some 5.10 stable builds keep it):
+ * a union whose u64 is the cgroup pointer when its low bit (is_data) is
+ * clear, and net_prio/net_cls ids when set (cgroup v1 in use; the socket
+ * then counts as in the root cgroup). */
+struct sock_cgroup_data___val {
+	__u64 val;
+};
+
+/* The cgroup (v2) a socket belongs to, or NULL when not known. */
+static __always_inline struct cgroup *sk_cgroup(struct sock *sk)
+{
+	struct sock_cgroup_data___val *d;
+	__u64 v;
+
+	if (bpf_core_field_exists(sk->sk_cgrp_data.cgroup))
+		return BPF_CORE_READ(sk, sk_cgrp_data.cgroup);
+	d = (void *)&sk->sk_cgrp_data;
+	v = BPF_CORE_READ(d, val);
+	return v & 1 ? NULL : (struct cgroup *)v;
+}
+
+/* Its id, 0 when not known; @sk a BTF pointer (direct loads where the
+ * layout allows). */
+static __always_inline __u64 sk_cgroup_id(struct sock *sk)
+{
+	struct cgroup *cg;
+
+	if (bpf_core_field_exists(sk->sk_cgrp_data.cgroup)) {
+		cg = sk->sk_cgrp_data.cgroup;
+		return cg ? cg->kn->id : 0;
+	}
+	cg = sk_cgroup(sk);
+	return cg ? BPF_CORE_READ(cg, kn, id) : 0;
+}
+
 /* struct file before file_ref_t (6.13, "fs: add file_ref"): a plain
  * atomic_long_t count */
 struct file___fcount {

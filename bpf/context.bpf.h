@@ -273,7 +273,7 @@ static __always_inline void active_reset_exit(void)
  * sock_entry) or the socket's cookie, read here: @sk is an address from the
  * file table, not a BTF pointer.
  */
-static __always_inline void accepted(__u64 sk)
+static __always_inline void accepted(__u64 sk, bool if_unowned)
 {
 	struct sock *skp = (struct sock *)sk;
 	struct fr_sock *s;
@@ -281,7 +281,7 @@ static __always_inline void accepted(__u64 sk)
 	if (!sk)
 		return;
 	s = bpf_map_lookup_elem(&socks, &sk);
-	if (!s || s->emitted)
+	if (!s || s->emitted || (if_unowned && s->owner_pid))
 		return;
 	if (s->cookie &&
 	    s->cookie !=
@@ -344,10 +344,10 @@ struct fr_sys_exit {
 	__s64 ret;
 };
 
-static __always_inline void accept_returned(long ret)
+static __always_inline void accept_returned(long ret, bool if_unowned)
 {
 	if (ret >= 0)
-		accepted(fd_to_sock(current_task(), (int)ret));
+		accepted(fd_to_sock(current_task(), (int)ret), if_unowned);
 }
 
 /* io_uring: an IORING_OP_ACCEPT completion hands the ring's task the new
@@ -362,7 +362,7 @@ static __always_inline void uring_completed(void *req, int res)
 	    BPF_CORE_READ(k, opcode) !=
 		    bpf_core_enum_value(enum io_uring_op, IORING_OP_ACCEPT))
 		return;
-	accept_returned(res);
+	accept_returned(res, false);
 }
 
 #endif

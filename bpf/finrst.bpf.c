@@ -133,7 +133,7 @@ int BPF_PROG(tp_kfree_skb_tw, struct sk_buff *skb, void *location)
 SEC("fexit/inet_accept")
 int BPF_PROG(fexit_inet_accept, struct socket *sock, struct socket *newsock)
 {
-	accepted((__u64)BPF_CORE_READ(newsock, sk));
+	accepted((__u64)BPF_CORE_READ(newsock, sk), false);
 	return 0;
 }
 
@@ -220,7 +220,7 @@ int BPF_PROG(fentry_tcp_v6_send_reset, const struct sock *sk,
 SEC("kretprobe/inet_csk_accept")
 int BPF_KRETPROBE(kretprobe_inet_csk_accept, struct sock *newsk)
 {
-	accepted((__u64)newsk);
+	accepted((__u64)newsk, false);
 	return 0;
 }
 
@@ -318,14 +318,14 @@ int tps_shutdown(struct fr_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_accept")
 int tps_accept(struct fr_sys_exit *ctx)
 {
-	accept_returned(ctx->ret);
+	accept_returned(ctx->ret, false);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept4")
 int tps_accept4(struct fr_sys_exit *ctx)
 {
-	accept_returned(ctx->ret);
+	accept_returned(ctx->ret, false);
 	return 0;
 }
 
@@ -346,6 +346,19 @@ int BPF_PROG(tpu_complete_cqe, void *ring, void *req, struct io_uring_cqe *cqe)
 	return 0;
 }
 
+/* Before 5.19 the tracepoint is (ctx, user_data, res[, cflags]): no
+ * request, so no opcode. Any completion's res that is a descriptor of a
+ * socket in the completing task's table names that socket's holder, which
+ * is what an accept's owner is: taken for an entry with no owner yet and
+ * no record finished. */
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(tpu_complete_noreq, void *ring, __u64 user_data, long res)
+{
+	if (res >= 0)
+		accept_returned(res, true);
+	return 0;
+}
+
 /* close(2) runs __fput_sync() since commit 021a160abf62 (Aug 2023; the
  * loader probes it in BTF, fr_close_is_sync): tcp_close has returned here. */
 SEC("tracepoint/syscalls/sys_exit_close")
@@ -357,15 +370,16 @@ int tps_close(struct fr_sys_exit *ctx)
 }
 
 /* Before it, close(2) left fput to task_work after the syscall's exit, so
- * the end of a lingering close shows only at the thread's next syscall.
- * Before bpf_task_pt_regs() (5.15), this also learns where a task's
- * registers are (learn_regs_off). The loader attaches this on those
+ * the end of a lingering close shows only at the thread's next syscall
+ * (tracepoint backend). Before bpf_task_pt_regs() (5.15), this also
+ * learns where a task's registers are (learn_regs_off), for the
+ * tracepoint backend and --stack. The loader attaches this on those
  * kernels only: it runs for every syscall. */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(tpold_sys_enter, struct pt_regs *regs, long id)
 {
 	learn_regs_off(ctx);
-	if (nr_lingering)
+	if (mode == FR_HOOKS_TRACEPOINT && nr_lingering)
 		close_returned();
 	return 0;
 }

@@ -85,7 +85,7 @@ static __always_inline bool port_match(__u16 sport, __u16 dport)
 
 static __always_inline bool cgroup_wanted(struct sock *sk)
 {
-	struct cgroup *cg = BPF_CORE_READ(sk, sk_cgrp_data.cgroup);
+	struct cgroup *cg = sk_cgroup(sk);
 
 	for (int i = 0; i < FR_CGROUP_MAX_DEPTH && cg; i++) {
 		if (BPF_CORE_READ(cg, kn, id) == filter_cgroup)
@@ -252,7 +252,7 @@ static __always_inline void snapshot(struct sock *sk, struct tcp_sock *tp,
 	r->sport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
 	r->dport = bpf_ntohs(sk->__sk_common.skc_dport);
 	r->netns = sk->__sk_common.skc_net.net->ns.inum;
-	r->cgroup_id = sk->sk_cgrp_data.cgroup->kn->id;
+	r->cgroup_id = sk_cgroup_id(sk);
 	/* bytes_acked counts the client's SYN (tcp_ack in SYN_SENT) and an
 	 * acknowledged FIN; bytes_received counts the peer's FIN (tcp_fin
 	 * sets SOCK_DONE).  Report payload only. */

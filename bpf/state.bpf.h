@@ -40,11 +40,13 @@ static __always_inline void note_close(struct sock *sk, struct tcp_sock *tp,
 	/* tcp_segs_in() counts a segment before tcp_v4_do_rcv() handles it:
 	 * any data segment after this one met a closed socket */
 	s->segs_at_close = tp->data_segs_in;
-	/* before this close's tcp_send_fin(); an earlier FIN (shutdown) may
-	 * still be out */
+	/* before this close's tcp_send_fin(); an earlier FIN (shutdown) is
+	 * still out in exactly these states. Told by the state, not by the
+	 * FIN_WAIT1 -> FIN_WAIT2 event, which 6.18 was seen to skip. */
 	r->unsent_bytes = unsent_bytes(tp, old == FR_TCP_SYN_SENT,
-				       r->flags & FR_F_LOCAL_FIN &&
-					       !(r->flags & FR_F_FIN_ACKED));
+				       old == FR_TCP_FIN_WAIT1 ||
+					       old == FR_TCP_CLOSING ||
+					       old == FR_TCP_LAST_ACK);
 	set_task(r);
 	note_state(s, old);
 	/* __tcp_close() waits in sk_stream_wait_close() while the state is

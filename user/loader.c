@@ -25,6 +25,7 @@ enum {
 	/* io_uring:io_uring_complete's arguments (fr_uring_complete_args) */
 	W_URING_RES = 1 << 6,
 	W_URING_CQE = 1 << 7,
+	W_URING_NO_REQ = 1 << 11,
 	/* raw_syscalls:sys_enter: the end of a lingering close(2) when it
 	 * returns before the release, or the registers' place when there is
 	 * no bpf_task_pt_regs() (bpf/compat.bpf.h, learn_regs_off) */
@@ -105,13 +106,15 @@ static const struct prog_role roles[] = {
 	ROLE(tps_accept, B_TP, W_OWNERS, FR_PART_CORE),
 	ROLE(tps_accept4, B_TP, W_OWNERS, FR_PART_CORE),
 	ROLE(tps_close, B_TP, W_SYNC_CLOSE, FR_PART_CORE),
-	ROLE(tpold_sys_enter, B_TP, W_SYS_ENTER, FR_PART_CORE),
+	ROLE(tpold_sys_enter, B_ALL, W_SYS_ENTER, FR_PART_CORE),
 	ROLE(tp_kfree_skb, B_TP, W_NO_REASON | W_KFREE_REASON,
 	     FR_PART_NOSOCK_COMPAT),
 	ROLE(tp_kfree_skb_tw, B_TP, W_NO_REASON | W_KFREE_NO_REASON,
 	     FR_PART_NOSOCK_COMPAT),
 	ROLE(tpu_complete, B_TP, W_OWNERS | W_URING_RES, FR_PART_IO_URING),
 	ROLE(tpu_complete_cqe, B_TP, W_OWNERS | W_URING_CQE, FR_PART_IO_URING),
+	ROLE(tpu_complete_noreq, B_TP, W_OWNERS | W_URING_NO_REQ,
+	     FR_PART_IO_URING),
 
 	ROLE(sock_liveness, B_ALL, 0, FR_PART_LIVENESS, .on_demand = true),
 };
@@ -154,7 +157,7 @@ static void set_tw_emulation(struct finrst_bpf *s)
 }
 
 static unsigned int wanted_conditions(const struct fr_loader *l,
-				      const struct env *env)
+				      const struct env *env, enum fr_hooks h)
 {
 	unsigned int w = l->send_reset_reason ? W_REASON : W_NO_REASON;
 
@@ -164,13 +167,19 @@ static unsigned int wanted_conditions(const struct fr_loader *l,
 		w |= W_URING_RES;
 	else if (l->uring_args == FR_URING_CQE)
 		w |= W_URING_CQE;
+	else if (l->uring_args == FR_URING_NO_REQ)
+		w |= W_URING_NO_REQ;
 	/* accept() only tells a server socket's owner (pid, comm):
 	 * --metrics alone counts without them, unless --pid filters */
 	if (fr_records_wanted(env) || env->pid)
 		w |= W_OWNERS;
 	if (env->stack)
 		w |= W_STACK;
-	if (!l->close_sync || !(l->helpers & FR_HELPER_TASK_PT_REGS))
+	/* the tracepoint backend's end of a lingering close, and its
+	 * syscall numbers; --stack's user stack pointer in every backend */
+	if ((h == FR_HOOKS_TRACEPOINT &&
+	     (!l->close_sync || !(l->helpers & FR_HELPER_TASK_PT_REGS))) ||
+	    (env->stack && !(l->helpers & FR_HELPER_TASK_PT_REGS)))
 		w |= W_SYS_ENTER;
 	return w;
 }
@@ -181,7 +190,8 @@ static bool role_needed(const struct prog_role *r, enum fr_hooks h,
 {
 	static const unsigned int pairs[] = { W_REASON | W_NO_REASON,
 					      W_SYNC_CLOSE | W_ASYNC_CLOSE,
-					      W_URING_RES | W_URING_CQE,
+					      W_URING_RES | W_URING_CQE |
+						      W_URING_NO_REQ,
 					      W_KFREE_REASON |
 						      W_KFREE_NO_REASON };
 
@@ -231,7 +241,7 @@ static struct finrst_bpf *open_configured(struct fr_loader *l,
 					  enum fr_hooks h, char *err,
 					  size_t errlen)
 {
-	unsigned int w = wanted_conditions(l, env);
+	unsigned int w = wanted_conditions(l, env, h);
 	struct bpf_program *p;
 	struct finrst_bpf *s;
 	int ret;
@@ -458,7 +468,7 @@ static int try_backend(struct fr_loader *l, const struct env *env,
 	/* A part no program of which this backend needs is unused, even if
 	 * refused (--test-refuse of a part this kernel does not need). */
 	{
-		unsigned int w = wanted_conditions(l, env);
+		unsigned int w = wanted_conditions(l, env, h);
 		bool needed[FR_PART__MAX] = { false };
 
 		for (size_t i = 0; i < NR_ROLES; i++)

@@ -261,11 +261,16 @@ enum fr_uring_args fr_uring_complete_args(const struct btf *btf)
 	if (btf_vlen(t) == 8)
 		return FR_URING_RES;
 	/* data, ctx, req, cqe: on 6.18 here, 6.17 by a peer's notes (not
-	 * verified); 5.10 had data, ctx, user_data, res */
-	if (btf_vlen(t) != 4)
-		return FR_URING_NONE;
-	a = btf__type_by_id(btf, p[3].type);
-	return a && btf_is_ptr(a) ? FR_URING_CQE : FR_URING_NONE;
+	 * verified); 5.10 had data, ctx, user_data, res (a u64, no request),
+	 * 5.11 to 5.18 data, ctx, user_data, res, cflags */
+	a = btf_vlen(t) >= 3 ?
+		    btf__type_by_id(btf, btf__resolve_type(btf, p[2].type)) :
+		    NULL;
+	if (btf_vlen(t) == 4 && a && btf_is_ptr(a)) {
+		a = btf__type_by_id(btf, p[3].type);
+		return a && btf_is_ptr(a) ? FR_URING_CQE : FR_URING_NONE;
+	}
+	return a && btf_is_int(a) ? FR_URING_NO_REQ : FR_URING_NONE;
 }
 
 int fr_kallsyms_ranges(const char *const names[], size_t n,

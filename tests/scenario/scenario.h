@@ -307,6 +307,9 @@ const char *rec_text(struct json_object *rec);
  * checks against its own sockets, whose size depends on the kernel.
  */
 extern FILE *signature_out;
+/* The signature of an expected record that finrst said this kernel's
+ * backend cannot give (tools/vmtest matches it). */
+#define SIG_UNREPORTED "unreported by this backend on this kernel"
 void write_signature(FILE *f, const char *test, const char *label,
 		     struct json_object *rec, const struct want *w);
 
