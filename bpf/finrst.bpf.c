@@ -102,8 +102,8 @@ int BPF_PROG(tp_kfree_skb, struct sk_buff *skb, void *location, int reason)
 
 	if (reason == bpf_core_enum_value(enum skb_drop_reason,
 					  SKB_DROP_REASON_NOT_SPECIFIED)) {
-		if (tw_emulate && in_tcp_rcv((__u64)location))
-			tw_segment(skb);
+		if (tw_emulate)
+			tw_segment(ctx, skb, (__u64)location);
 		return 0;
 	}
 	if (reason != bpf_core_enum_value(enum skb_drop_reason,
@@ -121,8 +121,8 @@ int BPF_PROG(tp_kfree_skb, struct sk_buff *skb, void *location, int reason)
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(tp_kfree_skb_tw, struct sk_buff *skb, void *location)
 {
-	if (tw_emulate && in_tcp_rcv((__u64)location))
-		tw_segment(skb);
+	if (tw_emulate)
+		tw_segment(ctx, skb, (__u64)location);
 	return 0;
 }
 

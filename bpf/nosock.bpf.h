@@ -223,12 +223,6 @@ const volatile __u64 tcp_rcv_ip[4]; /* [start, end) of each */
 
 static __always_inline bool in_tcp_rcv(__u64 ip)
 {
-#if defined(__TARGET_ARCH_arm64)
-	/* A return address may keep its pointer authentication code in the
-	 * top bits (kfree_skb's __builtin_return_address(0), Debian 11's
-	 * arm64 5.10 under qemu -cpu max); kernel text has them all set. */
-	ip |= 0xffff000000000000ULL;
-#endif
 	return (ip >= tcp_rcv_ip[0] && ip < tcp_rcv_ip[1]) ||
 	       (ip >= tcp_rcv_ip[2] && ip < tcp_rcv_ip[3]);
 }
@@ -236,7 +230,34 @@ static __always_inline bool in_tcp_rcv(__u64 ip)
 /* before()/after() of include/net/tcp.h */
 #define SEQ_BEFORE(a, b) ((__s32)((a) - (b)) < 0)
 
-static __always_inline void tw_segment(const struct sk_buff *skb)
+/*
+ * Was the segment freed by tcp_v{4,6}_rcv()?  kfree_skb's location says
+ * so, except where it does not name the caller: Debian 11's arm64 5.10
+ * (5.10.223) has kfree_skb split into kfree_skb.part.0, which fires the
+ * tracepoint, so every event carried the same location, kfree_skb+0x2c.
+ * The kernel stack then tells (tcp_v4_rcv was its 7th frame there); it
+ * is taken only for a segment of a known timewait socket.
+ */
+#define FR_CALLER_FRAMES 12
+
+static __always_inline bool freed_in_tcp_rcv(void *ctx, __u64 location)
+{
+	__u64 ips[FR_CALLER_FRAMES];
+	long n;
+	__u32 nr;
+
+	if (in_tcp_rcv(location))
+		return true;
+	n = bpf_get_stack(ctx, ips, sizeof(ips), 0);
+	nr = n > 0 ? (__u64)n / 8 : 0;
+	for (int i = 0; i < FR_CALLER_FRAMES; i++)
+		if (i < nr && in_tcp_rcv(ips[i]))
+			return true;
+	return false;
+}
+
+static __always_inline void tw_segment(void *ctx, const struct sk_buff *skb,
+				       __u64 location)
 {
 	struct tcp_skb_cb *cb = (void *)skb + bpf_core_field_offset(skb->cb);
 	struct fr_closer *c;
@@ -250,7 +271,7 @@ static __always_inline void tw_segment(const struct sk_buff *skb)
 		return;
 	seg_tuple(NULL, skb, &g, &tcph, &k);
 	c = bpf_map_lookup_elem(&closed, &k);
-	if (!c || !c->fin_wait2)
+	if (!c || !c->fin_wait2 || !freed_in_tcp_rcv(ctx, location))
 		return;
 	seq = BPF_CORE_READ(cb, seq);
 	end = BPF_CORE_READ(cb, end_seq);
