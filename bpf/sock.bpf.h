@@ -40,6 +40,11 @@ struct fr_sock {
 	__u8 destroyed; /* ... and tcp_destroy_sock ran before that RST */
 	/* ended inside close() after its FIN: a memory RST may follow */
 	__u8 maybe_rst;
+	/* the new state of the last transition handled (0: none yet), to
+	 * tell that the kernel skipped one (state.bpf.h, catch_up) */
+	__u8 last_state;
+	/* sk_err to take if the socket's is 0 (handle_destroy) */
+	__u8 err_hint;
 };
 
 struct {
@@ -267,7 +272,7 @@ static __always_inline void snapshot(struct sock *sk, struct tcp_sock *tp,
 		r->unsent_bytes = unsent_bytes(
 			tp, sk->__sk_common.skc_state == FR_TCP_SYN_SENT,
 			false);
-	r->err = sk->sk_err;
+	r->err = sk->sk_err ?: s->err_hint;
 	/* tcp_retransmit_timer() counts the SYN's retransmissions in
 	 * icsk_retransmits (a __u8, widened in later kernels: CO-RE) */
 	if (r->end_from == FR_TCP_SYN_SENT)
