@@ -78,26 +78,22 @@ static __always_inline void set_first(struct fr_record *r, __u8 who)
 		r->first = who;
 }
 
-/* A fresh connection on this socket (connect, or a child of a listener). */
-static __always_inline void birth(struct sock *sk, int role)
-{
-	struct fr_sock *s;
-	bool tracked;
-	__u64 cookie;
+/*
+ * A new entry is made whole in a per-CPU slot and inserted with one update:
+ * one hash operation at a birth instead of three (a lookup, the insert of
+ * zeroes, the lookup of what was inserted). Only tp_set_state makes births,
+ * and the kernel never runs it nested on one CPU (prog->active), so the
+ * slot of a CPU is never shared.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fr_sock);
+} newborn SEC(".maps");
 
-	if (tracking_off)
-		return;
-	s = sock_entry(sk, true, role != FR_ROLE_SERVER);
-	if (!s)
-		return;
-	/* A second birth without an end (the same event handled twice, see
-	 * struct fr_event) restarts the record but is not a new one. */
-	tracked = s->born && !s->emitted;
-	cookie = s->cookie;
-	__builtin_memset(s, 0, sizeof(*s));
-	if (!tracked)
-		count(FR_CNT_TRACKED);
-	s->cookie = cookie;
+static __always_inline void start_record(struct fr_sock *s, int role)
+{
 	s->born = 1;
 	s->last_state = role == FR_ROLE_CLIENT ? FR_TCP_SYN_SENT :
 						 FR_TCP_SYN_RECV;
@@ -106,6 +102,49 @@ static __always_inline void birth(struct sock *sk, int role)
 	/* connect() runs in its caller: that task owns the socket. */
 	if (role == FR_ROLE_CLIENT)
 		set_task(&s->rec);
+}
+
+/* A fresh connection on this socket (connect, or a child of a listener). */
+static __always_inline void birth(struct sock *sk, int role)
+{
+	__u64 key = (__u64)sk;
+	struct fr_sock *s;
+	__u32 zero = 0;
+	bool tracked;
+	__u64 cookie;
+
+	if (tracking_off)
+		return;
+	if (!bpf_map_lookup_elem(&socks, &key)) {
+		s = bpf_map_lookup_elem(&newborn, &zero);
+		if (!s)
+			return;
+		__builtin_memset(s, 0, sizeof(*s));
+		/* a listener's child takes its cookie later (sock_entry) */
+		if (role == FR_ROLE_CLIENT)
+			s->cookie = bpf_get_socket_cookie(sk);
+		start_record(s, role);
+		if (bpf_map_update_elem(&socks, &key, s, BPF_NOEXIST)) {
+			count(FR_CNT_NO_STORAGE); /* the map is full */
+			return;
+		}
+		count(FR_CNT_TRACKED);
+		return;
+	}
+	/* The address has an entry: a socket's earlier one (after
+	 * tcp_disconnect()), or a dead socket's that sock_entry takes over. */
+	s = sock_entry(sk, true, role != FR_ROLE_SERVER);
+	if (!s)
+		return;
+	/* A second birth without an end restarts the record but is not a
+	 * new one. */
+	tracked = s->born && !s->emitted;
+	cookie = s->cookie;
+	__builtin_memset(s, 0, sizeof(*s));
+	if (!tracked)
+		count(FR_CNT_TRACKED);
+	s->cookie = cookie;
+	start_record(s, role);
 }
 
 /*
