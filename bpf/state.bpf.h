@@ -111,11 +111,11 @@ static __always_inline void birth(struct sock *sk, int role)
 	struct fr_sock *s;
 	__u32 zero = 0;
 	bool tracked;
-	__u64 cookie;
 
 	if (tracking_off)
 		return;
-	if (!bpf_map_lookup_elem(&socks, &key)) {
+	s = bpf_map_lookup_elem(&socks, &key);
+	if (!s) {
 		s = bpf_map_lookup_elem(&newborn, &zero);
 		if (!s)
 			return;
@@ -131,19 +131,20 @@ static __always_inline void birth(struct sock *sk, int role)
 		count(FR_CNT_TRACKED);
 		return;
 	}
-	/* The address has an entry: a socket's earlier one (after
-	 * tcp_disconnect()), or a dead socket's that sock_entry takes over. */
-	s = sock_entry(sk, true, role != FR_ROLE_SERVER);
-	if (!s)
-		return;
-	/* A second birth without an end restarts the record but is not a
-	 * new one. */
-	tracked = s->born && !s->emitted;
-	cookie = s->cookie;
+	/* The address has an entry: a dead socket's (sock_done), which this
+	 * one takes over, as a rule; or one whose end no program saw
+	 * (another cookie); or this socket's own, after tcp_disconnect(), or
+	 * unfinished: a second birth without an end restarts the record but
+	 * is not a new one. */
+	tracked = !s->dead && s->born && !s->emitted &&
+		  (!s->cookie ||
+		   s->cookie == (__u64)sk->__sk_common.skc_cookie.counter);
 	__builtin_memset(s, 0, sizeof(*s));
 	if (!tracked)
 		count(FR_CNT_TRACKED);
-	s->cookie = cookie;
+	/* a listener's child takes its cookie later (sock_entry) */
+	if (role == FR_ROLE_CLIENT)
+		s->cookie = bpf_get_socket_cookie(sk);
 	start_record(s, role);
 }
 
@@ -466,8 +467,8 @@ static __always_inline void handle_sock_rst(struct sock *sk,
 			s->rec.flags &= ~(FR_F_TIME_WAIT | FR_F_TW_SKIPPED);
 		emit(sk, s, bpf_ktime_get_ns());
 		/* an orphan's tcp_destroy_sock came first (tcp_done) */
-		if (s->destroyed && !test_stale_entries)
-			sock_drop(sk);
+		if (s->destroyed)
+			sock_done(sk, s);
 		return;
 	}
 	if (state != FR_TCP_CLOSE) {
@@ -605,8 +606,7 @@ static __always_inline void handle_destroy(struct sock *sk)
 	if (s->pending && !s->emitted)
 		emit(sk, s, bpf_ktime_get_ns());
 	/* tcp_v4_destroy_sock(), for IPv6 too: the socket's last event */
-	if (!test_stale_entries)
-		sock_drop(sk);
+	sock_done(sk, s);
 }
 
 #endif

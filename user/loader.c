@@ -477,6 +477,10 @@ static int try_backend(struct fr_loader *l, const struct env *env,
 			refuse(l, FR_PART_LIVENESS, "sock_liveness", ret,
 			       "test run");
 	}
+	/* The sweep works: destroyed sockets' entries are left for the next
+	 * socket at the address (bpf/sock.bpf.h, sock_done). */
+	if (l->parts[FR_PART_LIVENESS].state == FR_PART_ON)
+		s->bss->recycle_entries = 1;
 	return 0;
 }
 
