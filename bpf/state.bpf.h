@@ -389,7 +389,10 @@ static __always_inline int handle_set_state(struct sock *sk, int old, int new)
 	case FR_TCP_FIN_WAIT2:
 		if (old == FR_TCP_FIN_WAIT1) {
 			s->rec.flags |= FR_F_FIN_ACKED;
-			s->fin_acked_ns = bpf_ktime_get_ns();
+			/* only a close() blocked in linger, which began
+			 * before (note_close), compares it (emit) */
+			if (s->rec.flags & FR_F_LINGER_WAIT)
+				s->fin_acked_ns = bpf_ktime_get_ns();
 			return 0;
 		}
 		break;
