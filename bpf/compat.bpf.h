@@ -129,8 +129,7 @@ static __always_inline struct pt_regs *task_regs(struct task_struct *task)
 		return (struct pt_regs *)bpf_task_pt_regs(task);
 	if (!regs_off)
 		return NULL;
-	return (struct pt_regs *)((__u64)BPF_CORE_READ(task, stack) +
-				  regs_off);
+	return (struct pt_regs *)((__u64)BPF_CORE_READ(task, stack) + regs_off);
 }
 
 #define REGS_READ(regs, field) \

@@ -186,12 +186,11 @@ static unsigned int wanted_conditions(const struct fr_loader *l,
 static bool role_needed(const struct prog_role *r, enum fr_hooks h,
 			unsigned int w)
 {
-	static const unsigned int pairs[] = { W_REASON | W_NO_REASON,
-					      W_SYNC_CLOSE | W_ASYNC_CLOSE,
-					      W_URING_RES | W_URING_CQE |
-						      W_URING_NO_REQ,
-					      W_KFREE_REASON |
-						      W_KFREE_NO_REASON };
+	static const unsigned int pairs[] = {
+		W_REASON | W_NO_REASON, W_SYNC_CLOSE | W_ASYNC_CLOSE,
+		W_URING_RES | W_URING_CQE | W_URING_NO_REQ,
+		W_KFREE_REASON | W_KFREE_NO_REASON
+	};
 
 	if (!(r->backends & (1u << h)))
 		return false;

@@ -336,9 +336,11 @@ bool fr_close_is_sync(const struct btf *btf)
 static bool tracing_prog_loads(int btf_id, const struct bpf_insn *insns,
 			       size_t n)
 {
-	LIBBPF_OPTS(bpf_prog_load_opts, opts,
-		    .expected_attach_type = BPF_TRACE_RAW_TP,
-		    .attach_btf_id = (__u32)btf_id);
+	struct bpf_prog_load_opts opts = {
+		.sz = sizeof(opts),
+		.expected_attach_type = BPF_TRACE_RAW_TP,
+		.attach_btf_id = (__u32)btf_id,
+	};
 	int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, n,
 			       &opts);
 
@@ -354,7 +356,7 @@ static bool tracing_prog_loads(int btf_id, const struct bpf_insn *insns,
 		.imm = (i)                                               \
 	}
 #define CALL(fn) INSN(BPF_JMP | BPF_CALL, 0, 0, 0, fn)
-#define RET0                                                \
+#define RET0                                                   \
 	INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0), \
 		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 

@@ -38,10 +38,10 @@ bool fr_close_is_sync(const struct btf *vmlinux);
 
 /* The arguments of tracepoint io_uring:io_uring_complete: */
 enum fr_uring_args {
-	FR_URING_NONE, /* no such tracepoint, or one finrst does not read */
+	FR_URING_NONE,	 /* no such tracepoint, or one finrst does not read */
 	FR_URING_NO_REQ, /* (ctx, user_data, res, ...): before 5.19 */
-	FR_URING_RES,  /* (ctx, req, user_data, res, ...): 5.19 to 6.16 */
-	FR_URING_CQE,  /* (ctx, req, struct io_uring_cqe *): 6.18 */
+	FR_URING_RES,	 /* (ctx, req, user_data, res, ...): 5.19 to 6.16 */
+	FR_URING_CQE,	 /* (ctx, req, struct io_uring_cqe *): 6.18 */
 };
 enum fr_uring_args fr_uring_complete_args(const struct btf *vmlinux);
 
