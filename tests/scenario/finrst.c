@@ -18,7 +18,10 @@
 
 #include "scenario.h"
 
-#define READY_TIMEOUT_MS 20000
+/* Loading and attaching takes seconds in an emulated VM, and more on a
+ * 2-core machine that runs other VMs too (25 s seen: fentry on 5.10,
+ * which also probes the helpers): a start, not a speed, is checked. */
+#define READY_TIMEOUT_MS 60000
 #define STOP_TIMEOUT_MS 10000
 #define READY_TAG "finrst: ready hooks="
 
