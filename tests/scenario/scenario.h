@@ -243,6 +243,7 @@ bool kernel_has_rst_reason(void);
 int run_capture(const char *const argv[], char *out, size_t len);
 struct nstat {
 	long long out_rsts, abort_on_close, abort_on_data, abort_on_timeout;
+	long long retrans_segs;
 };
 int nstat_read(struct nstat *ns);
 /* Sockets in this namespace in an ss state ("time-wait", "fin-wait-1"):
@@ -253,6 +254,24 @@ int nft_drop(int sport, int dport);
 int nft_flush(void);
 bool nft_usable(void);
 long long mono_us(void);
+
+/* ---- wire.c: the RSTs and FINs on lo, seen by a packet socket ---- */
+
+struct wire_seg {
+	int family;
+	char laddr[ADDR_STR_LEN], raddr[ADDR_STR_LEN]; /* from, to */
+	int lport, rport;
+	unsigned int flags;	   /* TH_RST, TH_FIN, ... */
+	unsigned int seq, end_seq; /* end_seq counts the FIN */
+};
+/* A nonblocking packet socket on lo that keeps the RSTs and FINs this
+ * namespace sends; -1 on error. */
+int wire_open(void);
+/* Append what came since the last call to *v; -1 on error or when the
+ * socket dropped any (then the list is not the wire's). */
+int wire_drain(int fd, struct wire_seg **v, size_t *n, size_t *cap);
+/* run.c: realloc *p to hold need elements (doubling), or die */
+void *grow(void *p, size_t *cap, size_t need, size_t size);
 
 /* ---- finrst.c: the tracer process ---- */
 

@@ -210,7 +210,8 @@ int nstat_read(struct nstat *ns)
 	if (!counter(text, "TcpOutRsts", &ns->out_rsts) ||
 	    !counter(text, "TcpExtTCPAbortOnClose", &ns->abort_on_close) ||
 	    !counter(text, "TcpExtTCPAbortOnData", &ns->abort_on_data) ||
-	    !counter(text, "TcpExtTCPAbortOnTimeout", &ns->abort_on_timeout))
+	    !counter(text, "TcpExtTCPAbortOnTimeout", &ns->abort_on_timeout) ||
+	    !counter(text, "TcpRetransSegs", &ns->retrans_segs))
 		return -1;
 	return 0;
 }
