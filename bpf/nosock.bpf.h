@@ -217,9 +217,12 @@ static __always_inline void reply_rst_untraced(const struct sock *sk,
  * with RST kills it); the peer's FIN moves it to TIME_WAIT, which ACKs.
  * PAWS is not repeated: a segment it would reject is taken as in window.
  * The loader sets the addresses of tcp_v4_rcv and tcp_v6_rcv, where the
- * kfree_skb_reason() of such a segment is called, from /proc/kallsyms.
+ * kfree_skb_reason() of such a segment is called, and those of the freeing
+ * functions themselves, from /proc/kallsyms.
  */
 const volatile __u64 tcp_rcv_ip[4]; /* [start, end) of each */
+/* kfree_skb, kfree_skb.part.0, kfree_skb_reason: [start, end) of each */
+const volatile __u64 kfree_ip[6];
 
 static __always_inline bool in_tcp_rcv(__u64 ip)
 {
@@ -227,16 +230,25 @@ static __always_inline bool in_tcp_rcv(__u64 ip)
 	       (ip >= tcp_rcv_ip[2] && ip < tcp_rcv_ip[3]);
 }
 
+static __always_inline bool in_kfree(__u64 ip)
+{
+	return (ip >= kfree_ip[0] && ip < kfree_ip[1]) ||
+	       (ip >= kfree_ip[2] && ip < kfree_ip[3]) ||
+	       (ip >= kfree_ip[4] && ip < kfree_ip[5]);
+}
+
 /* before()/after() of include/net/tcp.h */
 #define SEQ_BEFORE(a, b) ((__s32)((a) - (b)) < 0)
 
 /*
  * Was the segment freed by tcp_v{4,6}_rcv()?  kfree_skb's location says
- * so, except where it does not name the caller: Debian 11's arm64 5.10
- * (5.10.223) has kfree_skb split into kfree_skb.part.0, which fires the
- * tracepoint, so every event carried the same location, kfree_skb+0x2c.
- * The kernel stack then tells (tcp_v4_rcv was its 7th frame there); it
- * is taken only for a segment of a known timewait socket.
+ * so, except where it does not name the caller but the freeing function
+ * itself: Debian 11's arm64 5.10 (5.10.223) has kfree_skb split into
+ * kfree_skb.part.0, which fires the tracepoint, so every event carried the
+ * same location, kfree_skb+0x2c. The kernel stack then tells (tcp_v4_rcv
+ * was its 7th frame there); it is taken only for a segment of a known
+ * timewait socket. A location anywhere else rules the segment out before
+ * anything is read (this runs for every NOT_SPECIFIED drop).
  */
 #define FR_CALLER_FRAMES 12
 
@@ -248,6 +260,8 @@ static __always_inline bool freed_in_tcp_rcv(void *ctx, __u64 location)
 
 	if (in_tcp_rcv(location))
 		return true;
+	if (!in_kfree(location))
+		return false;
 	n = bpf_get_stack(ctx, ips, sizeof(ips), 0);
 	nr = n > 0 ? (__u64)n / 8 : 0;
 	for (int i = 0; i < FR_CALLER_FRAMES; i++)
@@ -267,6 +281,9 @@ static __always_inline void tw_segment(void *ctx, const struct sk_buff *skb,
 	struct fr_seg g;
 	__u8 fl;
 
+	/* the cheap test first: most drops are elsewhere */
+	if (!in_tcp_rcv(location) && !in_kfree(location))
+		return;
 	if (!seg_parse(skb, &g))
 		return;
 	seg_tuple(NULL, skb, &g, &tcph, &k);

@@ -144,14 +144,22 @@ static const struct prog_role *role_of(const struct finrst_bpf *s,
  */
 static void set_tw_emulation(struct finrst_bpf *s)
 {
-	static const char *const fns[] = { "tcp_v4_rcv", "tcp_v6_rcv" };
-	unsigned long long r[2][2];
+	/* the freeing functions: where location points when it does not
+	 * name the caller (arm64 5.10's kfree_skb.part.0) */
+	static const char *const fns[] = { "tcp_v4_rcv", "tcp_v6_rcv",
+					   "kfree_skb", "kfree_skb.part.0",
+					   "kfree_skb_reason" };
+	unsigned long long r[5][2];
 
-	if (fr_kallsyms_ranges(fns, 2, r) || !r[0][0])
+	if (fr_kallsyms_ranges(fns, 5, r) || !r[0][0])
 		return;
 	for (size_t i = 0; i < 2; i++) {
 		s->rodata->tcp_rcv_ip[2 * i] = r[i][0];
 		s->rodata->tcp_rcv_ip[2 * i + 1] = r[i][1];
+	}
+	for (size_t i = 0; i < 3; i++) {
+		s->rodata->kfree_ip[2 * i] = r[2 + i][0];
+		s->rodata->kfree_ip[2 * i + 1] = r[2 + i][1];
 	}
 	s->rodata->tw_emulate = true;
 }
