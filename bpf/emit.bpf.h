@@ -216,7 +216,6 @@ static __always_inline void emit(struct sock *sk, struct fr_sock *s, __u64 now)
 {
 	struct fr_record *r = &s->rec;
 	__u64 skp = (__u64)sk;
-	struct fr_shut *sh;
 
 	if (s->emitted)
 		return;
@@ -226,15 +225,6 @@ static __always_inline void emit(struct sock *sk, struct fr_sock *s, __u64 now)
 	if (s->marked)
 		count(FR_CNT_MARKED_ENDED);
 
-	sh = nr_shuts ? bpf_map_lookup_elem(&shuts, &skp) : NULL;
-	if (sh) {
-		r->shutdown |= sh->how;
-		/* shutdown() always precedes close(): its state comes first */
-		r->state = sh->state;
-		s->state_set = 1;
-		if (!bpf_map_delete_elem(&shuts, &skp))
-			__sync_fetch_and_add(&nr_shuts, -1);
-	}
 	if (!s->state_set)
 		r->state = r->end_from;
 	if (!r->pid && s->owner_pid) {
