@@ -31,19 +31,6 @@ struct {
 	__type(value, struct fr_call);
 } calls SEC(".maps");
 
-/* What shutdown() asked for, keyed by socket address. */
-struct fr_shut {
-	__u8 how;   /* FR_SHUT_* */
-	__u8 state; /* TCP state at the call */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64);
-	__type(value, struct fr_shut);
-} shuts SEC(".maps");
-
 /* A close() blocked in linger: tid -> socket, then socket -> end time. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -69,37 +56,41 @@ struct {
 
 /* Threads with an entry in `lingering`: lets the syscall hooks skip work. */
 __u64 nr_lingering;
-/* Entries in `shuts`, or more (an LRU eviction is not counted): while it is
- * 0, a record's end needs no lookup there. */
-__u64 nr_shuts;
 
+/*
+ * shutdown(): what it asked for goes into the socket's entry, and the state
+ * at the call is the record's state (the first local call's, note_state).
+ * It used to go into an LRU map of its own, keyed by the socket's address
+ * and read at the record's end: a shutdown() of a socket without a record
+ * (a listener, another netns) left an entry there that a later socket at
+ * the same address took for its own ("state":"LISTEN", "shutdown":"rdwr"),
+ * and every record's end paid a lookup. A socket with no entry is not one
+ * finrst follows, or one older than finrst whose first event this is: its
+ * record then lacks the shutdown. The entry is the socket's if it has no
+ * cookie yet or the socket's cookie (@sk is read, as in accepted()).
+ */
 static __always_inline void shutdown_called(__u64 sk, int how, int state)
 {
-	struct fr_shut *v, init = {};
-	__u8 bits;
+	struct sock *skp = (struct sock *)sk;
+	struct fr_sock *s;
 
 	/* SHUT_RD 0, SHUT_WR 1, SHUT_RDWR 2 */
 	if (how < 0 || how > 2)
 		return;
-	bits = how == 0 ? FR_SHUT_RD :
-	       how == 1 ? FR_SHUT_WR :
-			  FR_SHUT_RD | FR_SHUT_WR;
-	v = bpf_map_lookup_elem(&shuts, &sk);
-	if (v) {
-		v->how |= bits;
+	s = bpf_map_lookup_elem(&socks, &sk);
+	if (!s || s->emitted)
 		return;
+	if (s->cookie &&
+	    s->cookie !=
+		    (__u64)BPF_CORE_READ(skp, __sk_common.skc_cookie.counter))
+		return;
+	s->rec.shutdown |= how == 0 ? FR_SHUT_RD :
+			   how == 1 ? FR_SHUT_WR :
+				      FR_SHUT_RD | FR_SHUT_WR;
+	if (!s->state_set) {
+		s->rec.state = state;
+		s->state_set = 1;
 	}
-	init.how = bits;
-	init.state = state;
-	/* counted before it is visible, so emit() never skips an entry */
-	__sync_fetch_and_add(&nr_shuts, 1);
-	if (!bpf_map_update_elem(&shuts, &sk, &init, BPF_NOEXIST))
-		return;
-	__sync_fetch_and_add(&nr_shuts, -1);
-	/* another CPU's shutdown() of the same socket got in first */
-	v = bpf_map_lookup_elem(&shuts, &sk);
-	if (v)
-		v->how |= bits;
 }
 
 /*
@@ -291,17 +282,15 @@ static __always_inline void accepted(__u64 sk, bool if_unowned)
 	current_comm(s->owner_comm);
 }
 
-/* fd -> struct sock, for shutdown(fd, how). */
-static __always_inline __u64 fd_to_sock(struct task_struct *task, int fd)
+/* fd -> struct file of @task, or NULL. */
+static __always_inline struct file *fd_file(struct task_struct *task, int fd)
 {
 	struct file **fds, *file = NULL;
 	struct fdtable *fdt;
-	struct socket *sock;
 	unsigned int max;
-	umode_t imode;
 
 	if (fd < 0)
-		return 0;
+		return NULL;
 	/* BTF pointers from the current task (5.11+): direct loads, not
 	 * helper calls; the table's slot is past a variable index, so it is
 	 * read */
@@ -314,14 +303,29 @@ static __always_inline __u64 fd_to_sock(struct task_struct *task, int fd)
 		max = BPF_CORE_READ(fdt, max_fds);
 	}
 	if ((unsigned int)fd >= max)
-		return 0;
-	if (bpf_probe_read_kernel(&file, sizeof(file), fds + fd) || !file)
-		return 0;
-	imode = BPF_CORE_READ(file, f_inode, i_mode);
-	if ((imode & S_IFMT) != S_IFSOCK)
-		return 0;
-	sock = BPF_CORE_READ(file, private_data);
+		return NULL;
+	if (bpf_probe_read_kernel(&file, sizeof(file), fds + fd))
+		return NULL;
+	return file;
+}
+
+/* A socket's file -> its struct sock (sock_alloc_file: private_data). */
+static __always_inline __u64 file_sock(struct file *file)
+{
+	struct socket *sock = BPF_CORE_READ(file, private_data);
+
 	return (__u64)BPF_CORE_READ(sock, sk);
+}
+
+/* fd -> struct sock, for shutdown(fd, how): 0 if not a socket. */
+static __always_inline __u64 fd_to_sock(struct task_struct *task, int fd)
+{
+	struct file *file = fd_file(task, fd);
+
+	if (!file ||
+	    (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return 0;
+	return file_sock(file);
 }
 
 /*
@@ -344,10 +348,19 @@ struct fr_sys_exit {
 	__s64 ret;
 };
 
-static __always_inline void accept_returned(long ret, bool if_unowned)
+/* accept() returned a socket's descriptor: no need to check the inode's
+ * type (two reads less). Another thread closing it and opening another
+ * file at that number before this runs would give an address that has no
+ * entry, or another cookie: accepted() then does nothing. */
+static __always_inline void accept_returned(long ret)
 {
-	if (ret >= 0)
-		accepted(fd_to_sock(current_task(), (int)ret), if_unowned);
+	struct file *file;
+
+	if (ret < 0)
+		return;
+	file = fd_file(current_task(), (int)ret);
+	if (file)
+		accepted(file_sock(file), false);
 }
 
 /* io_uring: an IORING_OP_ACCEPT completion hands the ring's task the new
@@ -362,7 +375,7 @@ static __always_inline void uring_completed(void *req, int res)
 	    BPF_CORE_READ(k, opcode) !=
 		    bpf_core_enum_value(enum io_uring_op, IORING_OP_ACCEPT))
 		return;
-	accept_returned(res, false);
+	accept_returned(res);
 }
 
 #endif
