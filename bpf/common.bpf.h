@@ -47,6 +47,12 @@ struct {
 __u32 tracking_off;
 /* Written by sock_liveness: started, unfinished records of live sockets. */
 __u64 live_unended;
+/*
+ * Set by userspace once sock_liveness runs (the sweep works): a socket's
+ * entry is left at tcp_destroy_sock, marked dead, for the next socket at
+ * the same address to take over, instead of being deleted (sock_done).
+ */
+__u32 recycle_entries;
 
 static __always_inline void count(__u32 idx)
 {

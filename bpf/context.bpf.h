@@ -282,17 +282,15 @@ static __always_inline void accepted(__u64 sk, bool if_unowned)
 	current_comm(s->owner_comm);
 }
 
-/* fd -> struct sock, for shutdown(fd, how). */
-static __always_inline __u64 fd_to_sock(struct task_struct *task, int fd)
+/* fd -> struct file of @task, or NULL. */
+static __always_inline struct file *fd_file(struct task_struct *task, int fd)
 {
 	struct file **fds, *file = NULL;
 	struct fdtable *fdt;
-	struct socket *sock;
 	unsigned int max;
-	umode_t imode;
 
 	if (fd < 0)
-		return 0;
+		return NULL;
 	/* BTF pointers from the current task (5.11+): direct loads, not
 	 * helper calls; the table's slot is past a variable index, so it is
 	 * read */
@@ -305,14 +303,29 @@ static __always_inline __u64 fd_to_sock(struct task_struct *task, int fd)
 		max = BPF_CORE_READ(fdt, max_fds);
 	}
 	if ((unsigned int)fd >= max)
-		return 0;
-	if (bpf_probe_read_kernel(&file, sizeof(file), fds + fd) || !file)
-		return 0;
-	imode = BPF_CORE_READ(file, f_inode, i_mode);
-	if ((imode & S_IFMT) != S_IFSOCK)
-		return 0;
-	sock = BPF_CORE_READ(file, private_data);
+		return NULL;
+	if (bpf_probe_read_kernel(&file, sizeof(file), fds + fd))
+		return NULL;
+	return file;
+}
+
+/* A socket's file -> its struct sock (sock_alloc_file: private_data). */
+static __always_inline __u64 file_sock(struct file *file)
+{
+	struct socket *sock = BPF_CORE_READ(file, private_data);
+
 	return (__u64)BPF_CORE_READ(sock, sk);
+}
+
+/* fd -> struct sock, for shutdown(fd, how): 0 if not a socket. */
+static __always_inline __u64 fd_to_sock(struct task_struct *task, int fd)
+{
+	struct file *file = fd_file(task, fd);
+
+	if (!file ||
+	    (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return 0;
+	return file_sock(file);
 }
 
 /*
@@ -335,10 +348,19 @@ struct fr_sys_exit {
 	__s64 ret;
 };
 
-static __always_inline void accept_returned(long ret, bool if_unowned)
+/* accept() returned a socket's descriptor: no need to check the inode's
+ * type (two reads less). Another thread closing it and opening another
+ * file at that number before this runs would give an address that has no
+ * entry, or another cookie: accepted() then does nothing. */
+static __always_inline void accept_returned(long ret)
 {
-	if (ret >= 0)
-		accepted(fd_to_sock(current_task(), (int)ret), if_unowned);
+	struct file *file;
+
+	if (ret < 0)
+		return;
+	file = fd_file(current_task(), (int)ret);
+	if (file)
+		accepted(file_sock(file), false);
 }
 
 /* io_uring: an IORING_OP_ACCEPT completion hands the ring's task the new
@@ -353,7 +375,7 @@ static __always_inline void uring_completed(void *req, int res)
 	    BPF_CORE_READ(k, opcode) !=
 		    bpf_core_enum_value(enum io_uring_op, IORING_OP_ACCEPT))
 		return;
-	accept_returned(res, false);
+	accept_returned(res);
 }
 
 #endif

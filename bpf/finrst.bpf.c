@@ -70,9 +70,14 @@ int BPF_PROG(stack_send_reset, const struct sock *csk,
 	return 0;
 }
 
-FR_TWINS(set_state, "inet_sock_set_state", TWIN_SET_STATE, sk, old, new,
-	 handle_set_state((struct sock *)sk, old, new), const struct sock *sk,
-	 const int old, const int new)
+/* No twin: state.bpf.h (catch_up) re-derives the transitions the kernel
+ * skips. */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tp_set_state, const struct sock *sk, const int old, const int new)
+{
+	handle_set_state((struct sock *)sk, old, new);
+	return 0;
+}
 
 /* >= 6.10: the tracepoint carries enum sk_rst_reason (commit 5cb2cb3cb271). */
 FR_TWINS(send_reset_reason, "tcp_send_reset", TWIN_SEND_RESET, sk, skb, reason,
@@ -87,8 +92,16 @@ FR_TWINS(send_reset, "tcp_send_reset", TWIN_SEND_RESET, sk, skb, 0,
 FR_TWINS(receive_reset, "tcp_receive_reset", TWIN_RECEIVE_RESET, sk, 0, 0,
 	 handle_receive_reset(sk), struct sock *sk)
 
-FR_TWINS(destroy_sock, "tcp_destroy_sock", TWIN_DESTROY, sk, 0, 0,
-	 handle_destroy(sk), struct sock *sk)
+/* No twin: it runs in softirq or with BHs off (__tcp_close,
+ * inet_csk_listen_stop), so another socket's destroy cannot nest in it;
+ * a skip would leave an entry, which the next socket at the address
+ * takes over or the sweep deletes (sock.bpf.h). */
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(tp_destroy_sock, struct sock *sk)
+{
+	handle_destroy(sk);
+	return 0;
+}
 
 /* Tracepoint backend, < 6.10: tcp_v4_rcv()/tcp_v6_rcv() free a segment
  * for a closed port with SKB_DROP_REASON_NO_SOCKET right after
@@ -318,14 +331,14 @@ int tps_shutdown(struct fr_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_accept")
 int tps_accept(struct fr_sys_exit *ctx)
 {
-	accept_returned(ctx->ret, false);
+	accept_returned(ctx->ret);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept4")
 int tps_accept4(struct fr_sys_exit *ctx)
 {
-	accept_returned(ctx->ret, false);
+	accept_returned(ctx->ret);
 	return 0;
 }
 
@@ -355,7 +368,7 @@ SEC("tp_btf/io_uring_complete")
 int BPF_PROG(tpu_complete_noreq, void *ring, __u64 user_data, long res)
 {
 	if (res >= 0)
-		accept_returned(res, true);
+		accepted(fd_to_sock(current_task(), (int)res), true);
 	return 0;
 }
 

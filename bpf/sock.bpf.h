@@ -40,6 +40,13 @@ struct fr_sock {
 	__u8 destroyed; /* ... and tcp_destroy_sock ran before that RST */
 	/* ended inside close() after its FIN: a memory RST may follow */
 	__u8 maybe_rst;
+	/* the new state of the last transition handled (0: none yet), to
+	 * tell that the kernel skipped one (state.bpf.h, catch_up) */
+	__u8 last_state;
+	/* sk_err to take if the socket's is 0 (handle_destroy) */
+	__u8 err_hint;
+	/* its socket was destroyed and its record finished (sock_done) */
+	__u8 dead;
 };
 
 struct {
@@ -145,11 +152,13 @@ static __always_inline struct fr_sock *sock_entry(struct sock *sk, bool create,
 	/* The cookie is read directly: the entry took it through
 	 * sock_gen_cookie() (set once, never 0), and sk_prot_alloc() zeroes
 	 * it for the next socket at this address. */
-	if (s && s->cookie &&
-	    s->cookie != (__u64)sk->__sk_common.skc_cookie.counter) {
-		/* An earlier socket's, whose tcp_destroy_sock no program saw:
-		 * if its record was started, it counts as lost at exit
-		 * (tracked, never ended, not live). */
+	if (s && (s->dead ||
+		  (s->cookie &&
+		   s->cookie != (__u64)sk->__sk_common.skc_cookie.counter))) {
+		/* An earlier socket's: dead (sock_done), or one whose
+		 * tcp_destroy_sock no program saw; if that one's record was
+		 * started, it counts as lost at exit (tracked, never ended,
+		 * not live). */
 		if (!create)
 			return NULL;
 		__builtin_memset(s, 0, sizeof(*s));
@@ -177,6 +186,29 @@ static __always_inline void sock_drop(struct sock *sk)
 	bpf_map_delete_elem(&socks, &key);
 }
 
+/*
+ * The socket is destroyed and its record finished. Its entry is marked
+ * dead and left for the next socket at the same address, which takes it
+ * over (sock_entry) instead of inserting one: TCP sockets come from a slab
+ * that hands a freed object out again first, so ~100 addresses served
+ * 545,000 connections in a run here. A hash delete at every destroy and
+ * an insert at every birth (the BPF memory allocator refilling and
+ * draining its per-CPU caches, with memcg charges) cost ~1.2 us per
+ * connection more on 6.18 (tools/bench/bpfcost). The sweep
+ * (FR_LIVE_SWEEP) deletes the dead entries of addresses nobody took over.
+ * Without the sweep (the reconciliation part refused) entries are deleted
+ * here, as they were.
+ */
+static __always_inline void sock_done(struct sock *sk, struct fr_sock *s)
+{
+	if (test_stale_entries)
+		return;
+	if (recycle_entries)
+		s->dead = 1;
+	else
+		sock_drop(sk);
+}
+
 static __always_inline struct fr_sock *sock_state(struct sock *sk, bool create)
 {
 	struct fr_sock *s;
@@ -198,17 +230,28 @@ static __always_inline void current_comm(char *comm)
 {
 	struct task_struct *t = current_task();
 
-	if (task_flags(t) & PF_IO_WORKER) {
-		struct task_struct *leader = BPF_CORE_READ(t, group_leader);
-
-		bpf_core_read_str(comm, FR_COMM_LEN, &leader->comm);
-	} else {
-		bpf_get_current_comm(comm, FR_COMM_LEN);
+	if (have_task_btf) {
+		if (t->flags & PF_IO_WORKER)
+			t = t->group_leader;
+		/* Loads through the BTF pointer, not bpf_get_current_comm(),
+		 * whose strscpy_pad() was ~10 % of tp_set_state with records
+		 * (6.18). The kernel keeps comm NUL-terminated and
+		 * zero-padded (__set_task_comm: strscpy_pad), and userspace
+		 * reads a comm up to its NUL anyway. */
+		__builtin_memcpy(comm, t->comm, FR_COMM_LEN);
+		return;
 	}
+	if (BPF_CORE_READ(t, flags) & PF_IO_WORKER)
+		t = BPF_CORE_READ(t, group_leader);
+	bpf_core_read(comm, FR_COMM_LEN, &t->comm);
 }
 
 static __always_inline void set_task(struct fr_record *r)
 {
+	/* only records and --pid name a task: --metrics alone counts
+	 * without one (bpf_get_current_comm() is ~40 ns) */
+	if (!records_on && !filter_pid)
+		return;
 	r->pid = bpf_get_current_pid_tgid() >> 32;
 	current_comm(r->comm);
 }
@@ -269,7 +312,7 @@ static __always_inline void snapshot(struct sock *sk, struct tcp_sock *tp,
 		r->unsent_bytes = unsent_bytes(
 			tp, sk->__sk_common.skc_state == FR_TCP_SYN_SENT,
 			false);
-	r->err = sk->sk_err;
+	r->err = sk->sk_err ?: s->err_hint;
 	/* tcp_retransmit_timer() counts the SYN's retransmissions in
 	 * icsk_retransmits (a __u8, widened in later kernels: CO-RE) */
 	if (r->end_from == FR_TCP_SYN_SENT)
@@ -344,6 +387,11 @@ static __always_inline bool live_one(__u64 op, __u64 key)
 	 * (sock_entry): its cookie is then another. */
 	if (op != FR_LIVE_SWEEP || s->cookie != cookie)
 		return true;
+	/* a dead entry's record was finished: nothing to count */
+	if (s->dead) {
+		bpf_map_delete_elem(&socks, &key);
+		return true;
+	}
 	if (s->born && !s->emitted)
 		count(FR_CNT_SWEPT_UNENDED);
 	if (!bpf_map_delete_elem(&socks, &key))

@@ -80,32 +80,74 @@ static __always_inline void set_first(struct fr_record *r, __u8 who)
 		r->first = who;
 }
 
-/* A fresh connection on this socket (connect, or a child of a listener). */
-static __always_inline void birth(struct sock *sk, int role)
-{
-	struct fr_sock *s;
-	bool tracked;
-	__u64 cookie;
+/*
+ * A new entry is made whole in a per-CPU slot and inserted with one update:
+ * one hash operation at a birth instead of three (a lookup, the insert of
+ * zeroes, the lookup of what was inserted). Only tp_set_state makes births,
+ * and the kernel never runs it nested on one CPU (prog->active), so the
+ * slot of a CPU is never shared.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fr_sock);
+} newborn SEC(".maps");
 
-	if (tracking_off)
-		return;
-	s = sock_entry(sk, true, role != FR_ROLE_SERVER);
-	if (!s)
-		return;
-	/* A second birth without an end (the same event handled twice, see
-	 * struct fr_event) restarts the record but is not a new one. */
-	tracked = s->born && !s->emitted;
-	cookie = s->cookie;
-	__builtin_memset(s, 0, sizeof(*s));
-	if (!tracked)
-		count(FR_CNT_TRACKED);
-	s->cookie = cookie;
+static __always_inline void start_record(struct fr_sock *s, int role)
+{
 	s->born = 1;
+	s->last_state = role == FR_ROLE_CLIENT ? FR_TCP_SYN_SENT :
+						 FR_TCP_SYN_RECV;
 	s->birth_ns = bpf_ktime_get_ns();
 	s->rec.role = role;
 	/* connect() runs in its caller: that task owns the socket. */
 	if (role == FR_ROLE_CLIENT)
 		set_task(&s->rec);
+}
+
+/* A fresh connection on this socket (connect, or a child of a listener). */
+static __always_inline void birth(struct sock *sk, int role)
+{
+	__u64 key = (__u64)sk;
+	struct fr_sock *s;
+	__u32 zero = 0;
+	bool tracked;
+
+	if (tracking_off)
+		return;
+	s = bpf_map_lookup_elem(&socks, &key);
+	if (!s) {
+		s = bpf_map_lookup_elem(&newborn, &zero);
+		if (!s)
+			return;
+		__builtin_memset(s, 0, sizeof(*s));
+		/* a listener's child takes its cookie later (sock_entry) */
+		if (role == FR_ROLE_CLIENT)
+			s->cookie = sk_cookie(sk);
+		start_record(s, role);
+		if (bpf_map_update_elem(&socks, &key, s, BPF_NOEXIST)) {
+			count(FR_CNT_NO_STORAGE); /* the map is full */
+			return;
+		}
+		count(FR_CNT_TRACKED);
+		return;
+	}
+	/* The address has an entry: a dead socket's (sock_done), which this
+	 * one takes over, as a rule; or one whose end no program saw
+	 * (another cookie); or this socket's own, after tcp_disconnect(), or
+	 * unfinished: a second birth without an end restarts the record but
+	 * is not a new one. */
+	tracked = !s->dead && s->born && !s->emitted &&
+		  (!s->cookie ||
+		   s->cookie == (__u64)sk->__sk_common.skc_cookie.counter);
+	__builtin_memset(s, 0, sizeof(*s));
+	if (!tracked)
+		count(FR_CNT_TRACKED);
+	/* a listener's child takes its cookie later (sock_entry) */
+	if (role == FR_ROLE_CLIENT)
+		s->cookie = sk_cookie(sk);
+	start_record(s, role);
 }
 
 /*
@@ -115,11 +157,10 @@ static __always_inline void birth(struct sock *sk, int role)
  */
 static __always_inline void on_close_state(struct sock *sk, struct tcp_sock *tp,
 					   struct fr_sock *s, int old,
-					   __u64 now)
+					   __u64 now, int kind, bool exiting,
+					   bool child)
 {
 	struct fr_record *r = &s->rec;
-	bool exiting, child;
-	int kind = local_call(sk, &exiting, &child);
 
 	r->end_from = old;
 	snapshot(sk, tp, s);
@@ -232,6 +273,55 @@ static __always_inline void on_close_state(struct sock *sk, struct tcp_sock *tp,
 	emit(sk, s, now);
 }
 
+/*
+ * No twin program catches the transitions the kernel skips: a tracing
+ * program runs at most once per CPU at a time (__bpf_trace_run(),
+ * prog->active, counted in recursion_misses), so a softirq that changes
+ * another socket's state while tp_set_state runs in process context goes
+ * unseen. A second program on every event cost ~70 ns per event (7 of a
+ * connection's 14 runs on 6.18) for about one event in 40,000 at full
+ * churn; these events are now re-derived instead. Only softirq events are
+ * ever skipped (connect, close and shutdown run in process context, and
+ * tracepoints run with preemption off), and the only ones that have been
+ * seen skipped are an orphan's FIN_WAIT1 -> FIN_WAIT2 and its end. So:
+ * the socket's next event finds that its old state is not the last one
+ * handled (last_state), and replays what the skipped transitions record,
+ * from the socket as it is (catch_up); a skipped CLOSE leaves the record
+ * to tcp_destroy_sock, which ends it (handle_destroy). What cannot be
+ * replayed: a skipped birth (the record then has role unknown and no
+ * lifetime, as for a socket older than finrst), and the exact times of a
+ * skipped FIN_WAIT2 or CLOSE. Every skip counts in the exit line's
+ * skipped= (fr_loader_missed), and a record nothing finished counts in
+ * lost= (the exit reconciliation), so nothing goes silently.
+ */
+static __always_inline void catch_up(struct tcp_sock *tp, struct fr_sock *s,
+				     int old)
+{
+	struct fr_record *r = &s->rec;
+	int last = s->last_state;
+
+	/* the handshake's end is never handled (handle_set_state) */
+	if (!last || old == last ||
+	    (old == FR_TCP_ESTABLISHED &&
+	     (last == FR_TCP_SYN_SENT || last == FR_TCP_SYN_RECV)))
+		return;
+	if ((old == FR_TCP_CLOSE_WAIT || old == FR_TCP_LAST_ACK) &&
+	    !(r->flags & FR_F_PEER_FIN)) {
+		/* tcp_fin() in ESTABLISHED: the peer's FIN came first. Its
+		 * ACK covered what was sent before it, as a rule: the bytes
+		 * still unacknowledged are taken as written after it. */
+		r->flags |= FR_F_PEER_FIN;
+		s->seq_at_peer_fin = tp->snd_una;
+		set_first(r, FR_INIT_PEER);
+	} else if (old == FR_TCP_FIN_WAIT2 && last == FR_TCP_FIN_WAIT1) {
+		r->flags |= FR_F_FIN_ACKED;
+		s->fin_acked_ns = bpf_ktime_get_ns();
+	} else if (old == FR_TCP_CLOSING && last == FR_TCP_FIN_WAIT1) {
+		r->flags |= FR_F_SIMULT | FR_F_PEER_FIN;
+		r->first = FR_INIT_SIMULTANEOUS;
+	}
+}
+
 static __always_inline int handle_set_state(struct sock *sk, int old, int new)
 {
 	struct tcp_sock *tp;
@@ -272,11 +362,17 @@ static __always_inline int handle_set_state(struct sock *sk, int old, int new)
 	s = sock_state(sk, true);
 	if (!s || s->emitted)
 		return 0;
+	catch_up(tp, s, old);
+	s->last_state = new;
 
 	switch (new) {
 	case FR_TCP_CLOSE:
-		if (old != FR_TCP_CLOSE)
-			on_close_state(sk, tp, s, old, bpf_ktime_get_ns());
+		if (old != FR_TCP_CLOSE) {
+			int kind = local_call(sk, &exiting, &child);
+
+			on_close_state(sk, tp, s, old, bpf_ktime_get_ns(), kind,
+				       exiting, child);
+		}
 		return 0;
 	case FR_TCP_CLOSE_WAIT:
 		/* tcp_fin(): the peer's FIN, in whatever context it lands */
@@ -295,7 +391,10 @@ static __always_inline int handle_set_state(struct sock *sk, int old, int new)
 	case FR_TCP_FIN_WAIT2:
 		if (old == FR_TCP_FIN_WAIT1) {
 			s->rec.flags |= FR_F_FIN_ACKED;
-			s->fin_acked_ns = bpf_ktime_get_ns();
+			/* only a close() blocked in linger, which began
+			 * before (note_close), compares it (emit) */
+			if (s->rec.flags & FR_F_LINGER_WAIT)
+				s->fin_acked_ns = bpf_ktime_get_ns();
 			return 0;
 		}
 		break;
@@ -358,6 +457,8 @@ static __always_inline void handle_sock_rst(struct sock *sk,
 	s = sock_state(sk, true);
 	if (!s || s->emitted)
 		return;
+	catch_up(tp, s, state);
+	s->last_state = state;
 	s->rec.flags |= FR_F_RST_SENT;
 	if (has_reason) {
 		s->rec.flags |= FR_F_KREASON;
@@ -371,8 +472,8 @@ static __always_inline void handle_sock_rst(struct sock *sk,
 			s->rec.flags &= ~(FR_F_TIME_WAIT | FR_F_TW_SKIPPED);
 		emit(sk, s, bpf_ktime_get_ns());
 		/* an orphan's tcp_destroy_sock came first (tcp_done) */
-		if (s->destroyed && !test_stale_entries)
-			sock_drop(sk);
+		if (s->destroyed)
+			sock_done(sk, s);
 		return;
 	}
 	if (state != FR_TCP_CLOSE) {
@@ -420,6 +521,8 @@ static __always_inline void handle_receive_reset(struct sock *sk)
 		return;
 	r = &s->rec;
 	state = sk->__sk_common.skc_state;
+	catch_up(tp, s, state);
+	s->last_state = state;
 	/* tcp_rcv_state_process(): new data in FIN_WAIT1/2 (or CLOSING,
 	 * LAST_ACK) after the receive side was shut calls tcp_reset() too
 	 * (TCPAbortOnData), and the caller then sends a RST: no RST was
@@ -456,13 +559,46 @@ static __always_inline void handle_receive_reset(struct sock *sk)
 
 static __always_inline void handle_destroy(struct sock *sk)
 {
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
 	struct fr_sock *s;
 
-	if (!bpf_skc_to_tcp_sock(sk))
+	if (!tp)
 		return;
 	s = sock_state(sk, false);
 	if (!s)
 		return;
+	if (s->born && !s->emitted && !s->pending && !s->rec.end_from) {
+		/* The kernel skipped this socket's CLOSE (catch_up): the
+		 * record ends here, in the same softirq when tcp_done()
+		 * destroyed an orphan, else at the last close(). The CLOSE
+		 * ran in a softirq (it was skipped), so no local call made
+		 * it. An orphan whose FIN was acknowledged left FIN_WAIT2
+		 * (tcp_rcv_state_process). */
+		int old = s->last_state;
+
+		if (!old) /* never seen before (sock_state): cannot be */
+			old = sk->__sk_common.skc_state;
+		/* ESTABLISHED is never handled: a client's SYN was
+		 * acknowledged (tcp_ack() counted it in bytes_acked), a
+		 * child is established right after its birth */
+		if ((old == FR_TCP_SYN_SENT && tp->bytes_acked) ||
+		    old == FR_TCP_SYN_RECV)
+			old = FR_TCP_ESTABLISHED;
+		if (old == FR_TCP_FIN_WAIT1 && tp->snd_una == tp->write_seq)
+			old = FR_TCP_FIN_WAIT2;
+		/* From these states only an error, a RST or an abort leads
+		 * to CLOSE; sock_error() cleared the error if the process
+		 * read it before its close(): a timeout shows in the
+		 * retransmissions tcp_write_timeout() counted. */
+		if (!sk->sk_err &&
+		    (old == FR_TCP_ESTABLISHED || old == FR_TCP_CLOSE_WAIT ||
+		     old == FR_TCP_SYN_SENT) &&
+		    BPF_CORE_READ(&tp->inet_conn, icsk_retransmits))
+			s->err_hint = ETIMEDOUT;
+		catch_up(tp, s, old);
+		on_close_state(sk, tp, s, old, bpf_ktime_get_ns(), CALL_NONE,
+			       false, false);
+	}
 	/* An orphan that tcp_rcv_state_process() ended: tcp_done()
 	 * destroys it before the caller sends the RST that finishes the
 	 * record (handle_sock_rst). */
@@ -475,8 +611,7 @@ static __always_inline void handle_destroy(struct sock *sk)
 	if (s->pending && !s->emitted)
 		emit(sk, s, bpf_ktime_get_ns());
 	/* tcp_v4_destroy_sock(), for IPv6 too: the socket's last event */
-	if (!test_stale_entries)
-		sock_drop(sk);
+	sock_done(sk, s);
 }
 
 #endif

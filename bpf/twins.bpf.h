@@ -12,23 +12,19 @@
 /*
  * The kernel runs a tracing program at most once per CPU at a time
  * (__bpf_trace_run(): prog->active; the skips are counted as the program's
- * recursion_misses). A softirq that interrupts tp_set_state in process
- * context and changes another socket's state would go unseen, and that
- * socket's record would be lost. So each shared tracepoint has a twin,
- * attached after it (probes run in attach order): the twin handles what
- * its primary did not. The primary stores the arguments of the event it
+ * recursion_misses). A softirq that interrupts tp_send_reset in process
+ * context (an active RST from close()) and resets another socket would go
+ * unseen, and that record would lack its RST, a fact nothing later shows.
+ * So the two RST tracepoints have a twin, attached after the primary
+ * (probes run in attach order): the twin handles what its primary did not.
+ * (inet_sock_set_state and tcp_destroy_sock have none: state.bpf.h,
+ * catch_up, re-derives what a skip there hides.) The primary stores the arguments of the event it
  * handled in its slot; the twin, running next for the same event, finds
  * them and clears the slot, while for an event nested in the primary the
  * slot holds other arguments (a socket cannot change state inside its own
  * change) and the twin handles it.
  */
-enum fr_twin {
-	TWIN_SET_STATE,
-	TWIN_SEND_RESET,
-	TWIN_RECEIVE_RESET,
-	TWIN_DESTROY,
-	TWIN__MAX
-};
+enum fr_twin { TWIN_SEND_RESET, TWIN_RECEIVE_RESET, TWIN__MAX };
 
 struct fr_event {
 	__u64 a, b, c;

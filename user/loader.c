@@ -62,17 +62,15 @@ struct prog_role {
 
 static const struct prog_role roles[] = {
 	ROLE(stack_send_reset, B_ALL, W_STACK, FR_PART_STACK),
-	ROLE(tp_set_state, B_ALL, 0, FR_PART_CORE, .twinned = true),
+	ROLE(tp_set_state, B_ALL, 0, FR_PART_CORE),
 	ROLE(tp_send_reset_reason, B_ALL, W_REASON, FR_PART_CORE,
 	     .twinned = true),
 	ROLE(tp_send_reset, B_ALL, W_NO_REASON, FR_PART_CORE, .twinned = true),
 	ROLE(tp_receive_reset, B_ALL, 0, FR_PART_CORE, .twinned = true),
-	ROLE(tp_destroy_sock, B_ALL, 0, FR_PART_CORE, .twinned = true),
-	ROLE(twin_set_state, B_ALL, 0, FR_PART_CORE),
+	ROLE(tp_destroy_sock, B_ALL, 0, FR_PART_CORE),
 	ROLE(twin_send_reset_reason, B_ALL, W_REASON, FR_PART_CORE),
 	ROLE(twin_send_reset, B_ALL, W_NO_REASON, FR_PART_CORE),
 	ROLE(twin_receive_reset, B_ALL, 0, FR_PART_CORE),
-	ROLE(twin_destroy_sock, B_ALL, 0, FR_PART_CORE),
 
 	ROLE(fexit_inet_accept, B_FENTRY, W_OWNERS, FR_PART_CORE),
 	ROLE(fentry_tcp_close, B_FENTRY, 0, FR_PART_CORE),
@@ -513,6 +511,10 @@ static int try_backend(struct fr_loader *l, const struct env *env,
 			refuse(l, FR_PART_LIVENESS, "sock_liveness", ret,
 			       "test run");
 	}
+	/* The sweep works: destroyed sockets' entries are left for the next
+	 * socket at the address (bpf/sock.bpf.h, sock_done). */
+	if (l->parts[FR_PART_LIVENESS].state == FR_PART_ON)
+		s->bss->recycle_entries = 1;
 	return 0;
 }
 
