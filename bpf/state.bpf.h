@@ -557,6 +557,78 @@ static __always_inline void handle_receive_reset(struct sock *sk)
 	}
 }
 
+/*
+ * Did tcp_keepalive_timer() reset this connection? It sends the RST
+ * (tcp_send_active_reset) and ends the socket (tcp_write_err) when its
+ * probes went unanswered: SO_KEEPALIVE on, icsk_probes_out at
+ * keepalive_probes(), or one probe out with TCP_USER_TIMEOUT set. It
+ * probes only a connection with nothing to send or to acknowledge
+ * (tcp_write_queue_empty, no packets_out), so snd_una is write_seq; the
+ * zero-window probe timer's end (tcp_probe_timer) leaves data unsent.
+ * icsk_probes_out outlives tcp_done().
+ */
+static __always_inline bool keepalive_reset(struct sock *sk,
+					    struct tcp_sock *tp)
+{
+	struct inet_connection_sock *icsk = &tp->inet_conn;
+	__u8 probes = BPF_CORE_READ(icsk, icsk_probes_out);
+	__u8 limit;
+
+	if (!sk_flag(sk, SOCK_KEEPOPEN) || !probes ||
+	    tp->snd_una != tp->write_seq)
+		return false;
+	if (BPF_CORE_READ(icsk, icsk_user_timeout))
+		return true;
+	limit = BPF_CORE_READ(tp, keepalive_probes) ?:
+			BPF_CORE_READ(sk, __sk_common.skc_net.net,
+				      ipv4.sysctl_tcp_keepalive_probes);
+	return probes >= limit;
+}
+
+/*
+ * What ended a socket whose CLOSE no program saw (handle_destroy), from
+ * the state before it. The CLOSE ran in a softirq (it was skipped), so no
+ * local call made it: from these states an error, a RST or an abort leads
+ * to CLOSE, and the process may have read sk_err away (sock_error) before
+ * its close(). A keepalive timeout shows in the probes (its RST went
+ * unseen with the CLOSE: the live path's record, handle_sock_rst), a
+ * retransmission timeout in the retransmissions tcp_write_timeout()
+ * counted.
+ */
+static __always_inline void replay_end(struct sock *sk, struct tcp_sock *tp,
+				       struct fr_sock *s, int old)
+{
+	struct fr_record *r = &s->rec;
+
+	if (r->flags & (FR_F_RST_SENT | FR_F_RST_RCVD))
+		return;
+	/* a socket with a file: not the orphan's FIN_WAIT2 timeout, whose
+	 * tcp_done() destroys it in the same softirq */
+	if ((old == FR_TCP_ESTABLISHED || old == FR_TCP_CLOSE_WAIT ||
+	     old == FR_TCP_FIN_WAIT2) &&
+	    keepalive_reset(sk, tp)) {
+		r->flags |= FR_F_RST_SENT;
+		if (bpf_core_enum_value_exists(
+			    enum sk_rst_reason,
+			    SK_RST_REASON_TCP_KEEPALIVE_TIMEOUT)) {
+			r->flags |= FR_F_KREASON;
+			r->kernel_reason = bpf_core_enum_value(
+				enum sk_rst_reason,
+				SK_RST_REASON_TCP_KEEPALIVE_TIMEOUT);
+		}
+		r->rst_cause = FR_CAUSE_KEEPALIVE_TIMEOUT;
+		set_first(r, FR_INIT_KERNEL);
+		/* tcp_write_err(), unless sk_err_soft gave another */
+		s->err_hint = ETIMEDOUT;
+		return;
+	}
+	if (!sk->sk_err &&
+	    (old == FR_TCP_ESTABLISHED || old == FR_TCP_CLOSE_WAIT ||
+	     old == FR_TCP_SYN_SENT) &&
+	    BPF_CORE_READ(&tp->inet_conn, icsk_retransmits))
+		s->err_hint = ETIMEDOUT;
+}
+
 static __always_inline void handle_destroy(struct sock *sk)
 {
 	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
@@ -586,16 +658,8 @@ static __always_inline void handle_destroy(struct sock *sk)
 			old = FR_TCP_ESTABLISHED;
 		if (old == FR_TCP_FIN_WAIT1 && tp->snd_una == tp->write_seq)
 			old = FR_TCP_FIN_WAIT2;
-		/* From these states only an error, a RST or an abort leads
-		 * to CLOSE; sock_error() cleared the error if the process
-		 * read it before its close(): a timeout shows in the
-		 * retransmissions tcp_write_timeout() counted. */
-		if (!sk->sk_err &&
-		    (old == FR_TCP_ESTABLISHED || old == FR_TCP_CLOSE_WAIT ||
-		     old == FR_TCP_SYN_SENT) &&
-		    BPF_CORE_READ(&tp->inet_conn, icsk_retransmits))
-			s->err_hint = ETIMEDOUT;
 		catch_up(tp, s, old);
+		replay_end(sk, tp, s, old);
 		on_close_state(sk, tp, s, old, bpf_ktime_get_ns(), CALL_NONE,
 			       false, false);
 	}
