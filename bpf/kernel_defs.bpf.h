@@ -56,6 +56,8 @@
 #define PF_IO_WORKER 0x00000010
 
 #define EEXIST 17
+#define EPIPE 32
+#define ECONNRESET 104
 #define ETIMEDOUT 110
 
 #define SKB_DST_NOREF 1UL    /* include/linux/skbuff.h */

@@ -507,6 +507,29 @@ static __always_inline void handle_send_reset(const struct sock *csk,
 	handle_sock_rst(sk, skb, rst_active(sk, skb), reason, has_reason);
 }
 
+/* A RST received in @state (tcp_reset). */
+static __always_inline void rst_received(struct tcp_sock *tp, struct fr_sock *s,
+					 int state)
+{
+	struct fr_record *r = &s->rec;
+
+	r->flags |= FR_F_RST_RCVD;
+	set_first(r, FR_INIT_PEER);
+	/* CLOSE_WAIT or LAST_ACK: did this side write after the peer's FIN?
+	 * (tcp_send_fin() takes a sequence number for our own FIN) */
+	if (r->flags & FR_F_PEER_FIN &&
+	    (state == FR_TCP_CLOSE_WAIT || state == FR_TCP_LAST_ACK)) {
+		__u32 late = tp->write_seq - s->seq_at_peer_fin;
+
+		if (state == FR_TCP_LAST_ACK && late)
+			late--;
+		if (late) {
+			r->flags |= FR_F_LATE_WRITE;
+			r->late_bytes = late;
+		}
+	}
+}
+
 static __always_inline void handle_receive_reset(struct sock *sk)
 {
 	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
@@ -540,21 +563,7 @@ static __always_inline void handle_receive_reset(struct sock *sk)
 		return;
 	}
 	/* tcp_reset() fires this before it sets sk_err and calls tcp_done() */
-	r->flags |= FR_F_RST_RCVD;
-	set_first(r, FR_INIT_PEER);
-	/* CLOSE_WAIT or LAST_ACK: did this side write after the peer's FIN?
-	 * (tcp_send_fin() takes a sequence number for our own FIN) */
-	if (r->flags & FR_F_PEER_FIN &&
-	    (state == FR_TCP_CLOSE_WAIT || state == FR_TCP_LAST_ACK)) {
-		__u32 late = tp->write_seq - s->seq_at_peer_fin;
-
-		if (state == FR_TCP_LAST_ACK && late)
-			late--;
-		if (late) {
-			r->flags |= FR_F_LATE_WRITE;
-			r->late_bytes = late;
-		}
-	}
+	rst_received(tp, s, state);
 }
 
 /*
@@ -593,12 +602,19 @@ static __always_inline bool keepalive_reset(struct sock *sk,
  * its close(). A keepalive timeout shows in the probes (its RST went
  * unseen with the CLOSE: the live path's record, handle_sock_rst), a
  * retransmission timeout in the retransmissions tcp_write_timeout()
- * counted.
+ * counted, a zero-window probe timeout (tcp_probe_timer) in the probes
+ * with data unsent. What is left in ESTABLISHED and CLOSE_WAIT is a RST
+ * received: no other softirq path ends a socket that has its file there
+ * (tcp_abort and tcp_disconnect run in process context; ICMP errors end
+ * only SYN_SENT and SYN_RECV, tcp_v4_err), and tcp_reset() sets
+ * ECONNRESET, or EPIPE in CLOSE_WAIT.
  */
 static __always_inline void replay_end(struct sock *sk, struct tcp_sock *tp,
 				       struct fr_sock *s, int old)
 {
+	struct inet_connection_sock *icsk = &tp->inet_conn;
 	struct fr_record *r = &s->rec;
+	int err = sk->sk_err;
 
 	if (r->flags & (FR_F_RST_SENT | FR_F_RST_RCVD))
 		return;
@@ -622,11 +638,19 @@ static __always_inline void replay_end(struct sock *sk, struct tcp_sock *tp,
 		s->err_hint = ETIMEDOUT;
 		return;
 	}
-	if (!sk->sk_err &&
-	    (old == FR_TCP_ESTABLISHED || old == FR_TCP_CLOSE_WAIT ||
-	     old == FR_TCP_SYN_SENT) &&
-	    BPF_CORE_READ(&tp->inet_conn, icsk_retransmits))
+	if (old != FR_TCP_ESTABLISHED && old != FR_TCP_CLOSE_WAIT &&
+	    old != FR_TCP_SYN_SENT)
+		return;
+	if (!err &&
+	    (BPF_CORE_READ(icsk, icsk_retransmits) ||
+	     (old != FR_TCP_SYN_SENT && BPF_CORE_READ(icsk, icsk_probes_out) &&
+	      tp->snd_una != tp->write_seq))) {
 		s->err_hint = ETIMEDOUT;
+		return;
+	}
+	if (old != FR_TCP_SYN_SENT &&
+	    (!err || err == ECONNRESET || err == EPIPE))
+		rst_received(tp, s, old);
 }
 
 static __always_inline void handle_destroy(struct sock *sk)
