@@ -147,16 +147,16 @@ static __always_inline void submit(__u64 skp, const struct fr_record *r)
  * The closes behind TIME_WAIT sockets: a TIME_WAIT socket that answers a
  * late segment with RST (tcp_timewait_state_process: new data after a
  * half-duplex close) has no process and no record of its own; this table
- * names the process that closed its connection. A miss costs only the name
- * (the RST record then has pid 0).
+ * names the process that closed its connection. An LRU bound: a miss
+ * costs only the name (the RST record then has pid 0).
  *
- * A direct-mapped table, not an LRU hash: a close takes the slot its
- * 4-tuple hashes to, whoever had it. The LRU map's update (its free-list
- * pop and eviction) cost ~1 us per close into TIME_WAIT on 6.18, 14 % of
- * tp_set_state; a slot costs a few atomics. With twice as many slots as
- * the LRU had entries, it remembers about as many of the latest closes.
+ * Not a direct-mapped array with a seq lock, though that is cheaper than
+ * the LRU's update: the lock needs BPF's fetching atomics (cmpxchg,
+ * fetch-add), 5.12 (commit 5ca419f2864a), and before that the verifier
+ * refuses the whole program for one of them, even on a path the loader's
+ * flags prune (resolve_pseudo_ldimm64: "BPF_STX uses reserved fields").
  */
-#define FR_CLOSED_SLOTS 16384 /* a power of 2 */
+#define FR_CLOSED_MAX 8192
 
 struct fr_tuple {
 	__u8 laddr[16]; /* IPv4 in the first 4 bytes, as in the record */
@@ -168,8 +168,6 @@ struct fr_tuple {
 	__u16 pad;
 };
 
-#define FR_TUPLE_WORDS (sizeof(struct fr_tuple) / sizeof(__u32))
-
 struct fr_closer {
 	__u32 pid;
 	char comm[FR_COMM_LEN];
@@ -179,25 +177,15 @@ struct fr_closer {
 	__u8 fin_wait2;
 };
 
-/* A slot: seq is odd while a writer holds it (a writer takes it with a
- * compare-and-swap, and one that finds it taken gives up, as if evicted);
- * a reader copies the slot and keeps the copy only if seq was even and
- * unchanged around it. Family 0: empty. */
-struct fr_closed_slot {
-	__u64 seq;
-	struct fr_tuple k;
-	struct fr_closer c;
-};
-
 /* The tracepoint backend before 6.10 sees a timewait socket's RST only
  * by emulating its decision (tw_segment): the loader sets this there. */
 const volatile bool tw_emulate;
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, FR_CLOSED_SLOTS);
-	__type(key, __u32);
-	__type(value, struct fr_closed_slot);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FR_CLOSED_MAX);
+	__type(key, struct fr_tuple);
+	__type(value, struct fr_closer);
 } closed SEC(".maps");
 
 /* The 4-tuple of a record (teardown or RST), as the table's key. */
@@ -213,102 +201,20 @@ static __always_inline void record_tuple(const struct fr_record *r,
 	k->pad = 0;
 }
 
-static __always_inline struct fr_closed_slot *
-closed_slot(const struct fr_tuple *k)
-{
-	const __u32 *w = (const __u32 *)k;
-	__u64 h = 0;
-	__u32 i;
-
-	for (i = 0; i < FR_TUPLE_WORDS; i++)
-		h = (h ^ w[i]) * 0x9e3779b97f4a7c15ULL;
-	i = (__u32)(h >> 32) & (FR_CLOSED_SLOTS - 1);
-	return bpf_map_lookup_elem(&closed, &i);
-}
-
-static __always_inline bool tuple_eq(const struct fr_tuple *a,
-				     const struct fr_tuple *b)
-{
-	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
-
-	for (__u32 i = 0; i < FR_TUPLE_WORDS; i++)
-		if (x[i] != y[i])
-			return false;
-	return true;
-}
-
-/* Take the slot for writing: its seq before, or 0 if another writer has
- * it. (The atomics order the slot's stores and loads on every
- * architecture: BPF's fetching atomics are full barriers.) */
-static __always_inline __u64 closed_lock(struct fr_closed_slot *e)
-{
-	__u64 seq = __sync_fetch_and_add(&e->seq, 0);
-
-	if (seq & 1 ||
-	    __sync_val_compare_and_swap(&e->seq, seq, seq + 1) != seq)
-		return 0;
-	return seq + 1;
-}
-
-static __always_inline void closed_unlock(struct fr_closed_slot *e)
-{
-	__sync_fetch_and_add(&e->seq, 1);
-}
-
 static __always_inline void remember_closer(const struct fr_sock *s)
 {
 	const struct fr_record *r = &s->rec;
-	struct fr_closed_slot *e;
+	struct fr_closer c = {
+		.pid = r->pid,
+		.rcv_nxt = s->tw_rcv_nxt,
+		.rcv_wnd = s->tw_rcv_wnd,
+		.fin_wait2 = s->tw_fin_wait2,
+	};
 	struct fr_tuple k;
 
 	record_tuple(r, &k);
-	e = closed_slot(&k);
-	if (!e || !closed_lock(e))
-		return;
-	e->k = k;
-	e->c.pid = r->pid;
-	__builtin_memcpy(e->c.comm, r->comm, sizeof(e->c.comm));
-	e->c.rcv_nxt = s->tw_rcv_nxt;
-	e->c.rcv_wnd = s->tw_rcv_wnd;
-	e->c.fin_wait2 = s->tw_fin_wait2;
-	closed_unlock(e);
-}
-
-/* The close of the connection @k, copied into @c: false if the table does
- * not have it (never seen, its slot taken by another, or being written). */
-static __always_inline bool closer_find(const struct fr_tuple *k,
-					struct fr_closer *c)
-{
-	struct fr_closed_slot *e = closed_slot(k);
-	__u64 seq;
-	bool hit;
-
-	if (!e)
-		return false;
-	seq = __sync_fetch_and_add(&e->seq, 0);
-	if (seq & 1)
-		return false;
-	hit = tuple_eq(&e->k, k);
-	*c = e->c;
-	return hit && __sync_fetch_and_add(&e->seq, 0) == seq;
-}
-
-/* The connection's TIME_WAIT socket is gone (@fin_wait2 < 0), or has left
- * its FIN_WAIT2 substate (@fin_wait2 == 0). */
-static __always_inline void closer_update(const struct fr_tuple *k,
-					  int fin_wait2)
-{
-	struct fr_closed_slot *e = closed_slot(k);
-
-	if (!e || !closed_lock(e))
-		return;
-	if (tuple_eq(&e->k, k)) {
-		if (fin_wait2 < 0)
-			e->k.family = 0;
-		else
-			e->c.fin_wait2 = fin_wait2;
-	}
-	closed_unlock(e);
+	__builtin_memcpy(c.comm, r->comm, sizeof(c.comm));
+	bpf_map_update_elem(&closed, &k, &c, BPF_ANY);
 }
 
 /* Send the finished record to userspace, once. */

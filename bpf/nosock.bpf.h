@@ -82,8 +82,7 @@ static __always_inline void handle_nosock_rst(const struct sock *sk,
 					      __u32 reason, bool has_reason,
 					      bool tw)
 {
-	struct fr_closer closer;
-	bool known = false;
+	struct fr_closer *closer = NULL;
 	struct fr_record *r;
 	struct tcphdr tcph;
 	struct fr_tuple k;
@@ -99,9 +98,9 @@ static __always_inline void handle_nosock_rst(const struct sock *sk,
 	if (!port_match(k.lport, k.rport))
 		return;
 	if (tw)
-		known = closer_find(&k, &closer);
+		closer = bpf_map_lookup_elem(&closed, &k);
 	/* no task sends these; a TIME_WAIT one belongs to its closer */
-	if (filter_pid && !(known && closer.pid == filter_pid))
+	if (filter_pid && !(closer && closer->pid == filter_pid))
 		return;
 	if (metrics_on)
 		count(tw ? FR_CNT_RST_AFTER_CLOSE : FR_CNT_RST_NOSOCK);
@@ -132,11 +131,11 @@ static __always_inline void handle_nosock_rst(const struct sock *sk,
 		r->flags |= FR_F_KREASON;
 		r->kernel_reason = reason;
 	}
-	if (known) {
-		r->pid = closer.pid;
-		__builtin_memcpy(r->comm, closer.comm, sizeof(r->comm));
+	if (closer) {
+		r->pid = closer->pid;
+		__builtin_memcpy(r->comm, closer->comm, sizeof(r->comm));
 		/* the RST kills the TIME_WAIT socket (inet_twsk_deschedule_put) */
-		closer_update(&k, -1);
+		bpf_map_delete_elem(&closed, &k);
 	}
 	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
 	count(FR_CNT_EMITTED);
@@ -275,7 +274,7 @@ static __always_inline void tw_segment(void *ctx, const struct sk_buff *skb,
 				       __u64 location)
 {
 	struct tcp_skb_cb *cb = (void *)skb + bpf_core_field_offset(skb->cb);
-	struct fr_closer c;
+	struct fr_closer *c;
 	__u32 seq, end, nxt;
 	struct tcphdr tcph;
 	struct fr_tuple k;
@@ -288,20 +287,20 @@ static __always_inline void tw_segment(void *ctx, const struct sk_buff *skb,
 	if (!seg_parse(skb, &g))
 		return;
 	seg_tuple(NULL, skb, &g, &tcph, &k);
-	if (!closer_find(&k, &c) || !c.fin_wait2 ||
-	    !freed_in_tcp_rcv(ctx, location))
+	c = bpf_map_lookup_elem(&closed, &k);
+	if (!c || !c->fin_wait2 || !freed_in_tcp_rcv(ctx, location))
 		return;
 	seq = BPF_CORE_READ(cb, seq);
 	end = BPF_CORE_READ(cb, end_seq);
 	fl = BPF_CORE_READ(cb, tcp_flags);
-	nxt = c.rcv_nxt;
+	nxt = c->rcv_nxt;
 	/* tcp_in_window(): else the timewait socket ACKs */
 	if (!(seq == nxt ||
-	      (SEQ_BEFORE(nxt, end) && SEQ_BEFORE(seq, nxt + c.rcv_wnd)) ||
-	      (seq == nxt + c.rcv_wnd && seq == end)))
+	      (SEQ_BEFORE(nxt, end) && SEQ_BEFORE(seq, nxt + c->rcv_wnd)) ||
+	      (seq == nxt + c->rcv_wnd && seq == end)))
 		return;
 	if (fl & TCPHDR_RST) {
-		closer_update(&k, -1); /* it dies */
+		bpf_map_delete_elem(&closed, &k); /* it dies */
 		return;
 	}
 	if (!(fl & TCPHDR_SYN && !SEQ_BEFORE(seq, nxt))) {
@@ -310,7 +309,7 @@ static __always_inline void tw_segment(void *ctx, const struct sk_buff *skb,
 			return;
 		/* the peer's FIN, and nothing new: now TIME_WAIT */
 		if (fl & TCPHDR_FIN && end == nxt + 1) {
-			closer_update(&k, 0);
+			c->fin_wait2 = 0;
 			return;
 		}
 	}
