@@ -372,21 +372,20 @@ struct run *run_begin(const char *name, unsigned long long netns,
 	return r;
 }
 
-/* Give record k to the end or RST it is of, if any; from index from on. */
-static void own_record(struct run *r, size_t k, size_t end_from,
-		       size_t rst_from)
+/* Give record k to the end or RST it is of, if any. */
+static void own_record(struct run *r, size_t k)
 {
 	struct json_object *rec = finrst_record(r->f, k);
 	int *own = &r->owner[k];
 
-	for (size_t i = end_from; i < r->nends && *own == -1; i++) {
+	for (size_t i = 0; i < r->nends && *own == -1; i++) {
 		if (rec_matches_end(rec, &r->ends[i].e)) {
 			if (!r->ends[i].hits++)
 				r->ends[i].rec = k;
 			*own = i;
 		}
 	}
-	for (size_t i = rst_from; i < r->nrsts && *own == -1; i++) {
+	for (size_t i = 0; i < r->nrsts && *own == -1; i++) {
 		struct exp_rst *x = &r->rsts[i];
 
 		if (rec_matches_rst(rec, x->family, x->laddr, x->lport,
@@ -405,7 +404,7 @@ static void scan_new(struct run *r)
 	r->owner = grow(r->owner, &r->owner_cap, n, sizeof(*r->owner));
 	for (; r->scanned < n; r->scanned++) {
 		r->owner[r->scanned] = -1;
-		own_record(r, r->scanned, 0, 0);
+		own_record(r, r->scanned);
 	}
 }
 
@@ -1295,12 +1294,14 @@ static void check_totals(struct run *r, int *ss_ports, int ss_n)
 	free(tw);
 }
 
-static bool wired_is(const struct wire_seg *w, int family, const char *laddr,
-		     int lport, const char *raddr, int rport)
+/* Whether wired segment w goes from laddr:lport to raddr:rport. */
+static bool wire_seg_is(const struct wire_seg *w, int family,
+			const char *laddr, int lport, const char *raddr,
+			int rport)
 {
-	return (w->flags & TH_RST) && w->family == family &&
-	       w->lport == lport && w->rport == rport &&
-	       !strcmp(w->laddr, laddr) && !strcmp(w->raddr, raddr);
+	return w->family == family && w->lport == lport &&
+	       w->rport == rport && !strcmp(w->laddr, laddr) &&
+	       !strcmp(w->raddr, raddr);
 }
 
 /* Mark the first wired RST of this tuple not yet accounted for. */
@@ -1308,8 +1309,9 @@ static void wired_take(struct run *r, int family, const char *laddr, int lport,
 		       const char *raddr, int rport)
 {
 	for (size_t i = 0; i < r->nwired; i++) {
-		if (!r->wired_used[i] && wired_is(&r->wired[i], family, laddr,
-						  lport, raddr, rport)) {
+		if (!r->wired_used[i] && (r->wired[i].flags & TH_RST) &&
+		    wire_seg_is(&r->wired[i], family, laddr, lport, raddr,
+				rport)) {
 			r->wired_used[i] = true;
 			return;
 		}
@@ -1393,9 +1395,9 @@ static bool stray_kills_tw(const struct run *r, const struct wire_seg *w)
 		const struct wire_seg *f = &r->wired[i];
 
 		if ((f->flags & TH_FIN) && !(f->flags & TH_RST) &&
-		    f->family == w->family && f->lport == w->lport &&
-		    f->rport == w->rport && !strcmp(f->laddr, w->laddr) &&
-		    !strcmp(f->raddr, w->raddr) && f->end_seq == w->seq)
+		    wire_seg_is(f, w->family, w->laddr, w->lport, w->raddr,
+				w->rport) &&
+		    f->end_seq == w->seq)
 			return true;
 	}
 	return false;
@@ -1421,7 +1423,7 @@ static bool stray_kills_tw(const struct run *r, const struct wire_seg *w)
 static int account_strays(struct run *r)
 {
 	long long surplus = 0;
-	size_t first = r->nrsts, n = 0;
+	size_t n = 0;
 	bool rfc1337, foreign = false;
 
 	for (int tries = 0; tries < 10; tries++) {
@@ -1443,10 +1445,10 @@ static int account_strays(struct run *r)
 
 		if (!(w->flags & TH_RST) || r->wired_used[i])
 			continue;
-		hostport(l, sizeof(l), w->family, w->laddr, w->lport);
-		hostport(p, sizeof(p), w->family, w->raddr, w->rport);
 		if (!end_of(r, w->family, w->laddr, w->lport, w->raddr,
 			    w->rport)) {
+			hostport(l, sizeof(l), w->family, w->laddr, w->lport);
+			hostport(p, sizeof(p), w->family, w->raddr, w->rport);
 			note("wire: RST %s->%s, from no end of this test", l,
 			     p);
 			foreign = true;
@@ -1497,7 +1499,7 @@ static int account_strays(struct run *r)
 	if (r->f)
 		for (size_t k = 0; k < r->scanned; k++)
 			if (r->owner[k] == -1)
-				own_record(r, k, r->nends, first);
+				own_record(r, k);
 	return (int)n;
 }
 
