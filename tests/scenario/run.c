@@ -1295,13 +1295,11 @@ static void check_totals(struct run *r, int *ss_ports, int ss_n)
 }
 
 /* Whether wired segment w goes from laddr:lport to raddr:rport. */
-static bool wire_seg_is(const struct wire_seg *w, int family,
-			const char *laddr, int lport, const char *raddr,
-			int rport)
+static bool wire_seg_is(const struct wire_seg *w, int family, const char *laddr,
+			int lport, const char *raddr, int rport)
 {
-	return w->family == family && w->lport == lport &&
-	       w->rport == rport && !strcmp(w->laddr, laddr) &&
-	       !strcmp(w->raddr, raddr);
+	return w->family == family && w->lport == lport && w->rport == rport &&
+	       !strcmp(w->laddr, laddr) && !strcmp(w->raddr, raddr);
 }
 
 /* Mark the first wired RST of this tuple not yet accounted for. */
