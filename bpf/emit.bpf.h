@@ -155,6 +155,7 @@ static __always_inline void submit(__u64 skp, const struct fr_record *r)
  * fetch-add), 5.12 (commit 5ca419f2864a), and before that the verifier
  * refuses the whole program for one of them, even on a path the loader's
  * flags prune (resolve_pseudo_ldimm64: "BPF_STX uses reserved fields").
+ * tests/unit/test_bpf_insns.c checks the object for them.
  */
 #define FR_CLOSED_MAX 8192
 
